@@ -1,0 +1,94 @@
+/**
+ * One error type for everything a caller can be told about. HTTP surfaces render it:
+ * `/v1/*` in the OpenAI error shape, `/api/*` as {error:{message, code}}.
+ */
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'rate_limit_error'
+  | 'server_error'
+  | 'upstream_error'
+  | 'timeout_error'
+  | 'unavailable_error';
+
+export interface AssayErrorInit {
+  status: number;
+  message: string;
+  type?: ErrorType | string;
+  code?: string | null;
+  param?: string | null;
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+export class AssayError extends Error {
+  readonly status: number;
+  readonly type: string;
+  readonly code: string | null;
+  readonly param: string | null;
+  readonly headers: Record<string, string>;
+
+  constructor(init: AssayErrorInit) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = 'AssayError';
+    this.status = init.status;
+    this.type = init.type ?? defaultType(init.status);
+    this.code = init.code ?? null;
+    this.param = init.param ?? null;
+    this.headers = init.headers ?? {};
+  }
+}
+
+export function defaultType(status: number): string {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 429) return 'rate_limit_error';
+  if (status >= 500) return 'server_error';
+  return 'invalid_request_error';
+}
+
+export const badRequest = (message: string, param: string | null = null, code: string | null = null) =>
+  new AssayError({ status: 400, message, param, code });
+export const notFound = (message: string, code: string | null = 'not_found', param: string | null = null) =>
+  new AssayError({ status: 404, message, code, param });
+export const unauthorized = (message: string) =>
+  new AssayError({ status: 401, message, code: 'invalid_api_key' });
+export const forbidden = (message: string) => new AssayError({ status: 403, message, code: 'insufficient_scope' });
+
+/** How an upstream attempt failed. `http` carries the upstream status; the others never reached one. */
+export type UpstreamFailure = 'http' | 'connection' | 'timeout' | 'stream';
+
+/**
+ * A provider call that failed. Keeps the upstream status and message so the client sees what the
+ * provider said; the router reads `retryable` and `retryAfterMs` to decide on retries and fallbacks.
+ */
+export class UpstreamError extends AssayError {
+  readonly failure: UpstreamFailure;
+  readonly target: string;
+  readonly retryAfterMs: number | null;
+
+  constructor(
+    init: AssayErrorInit & { failure: UpstreamFailure; target: string; retryAfterMs?: number | null },
+  ) {
+    super(init);
+    this.name = 'UpstreamError';
+    this.failure = init.failure;
+    this.target = init.target;
+    this.retryAfterMs = init.retryAfterMs ?? null;
+  }
+
+  /** Connection errors, timeouts, 408, 429 and 5xx are worth another attempt; other 4xx are the request's fault. */
+  get retryable(): boolean {
+    if (this.failure !== 'http') return this.failure !== 'stream';
+    return this.status === 408 || this.status === 429 || this.status >= 500;
+  }
+}
+
+export function toAssayError(err: unknown): AssayError {
+  if (err instanceof AssayError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new AssayError({ status: 500, message: `internal error: ${message}`, type: 'server_error', cause: err });
+}

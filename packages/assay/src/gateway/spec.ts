@@ -1,0 +1,76 @@
+/**
+ * The contracts of the model pipeline: the Provider spec that every provider folder implements,
+ * and the Layer type that every pipeline stage (router, limits, cache, verification …) follows.
+ */
+import type { z } from 'zod';
+import type { Span } from '../tracing/span.js';
+import type {
+  ChatRequest,
+  ChatResult,
+  EmbeddingsRequest,
+  EmbeddingsResponse,
+} from './types.js';
+
+/** Per-call data every layer sees. */
+export interface CallContext {
+  readonly traceId: string;
+  /** Aborted when the client goes away or the server shuts down. */
+  readonly signal: AbortSignal;
+  readonly keyId: string | null;
+  readonly userId: string | null;
+  readonly sessionId: string | null;
+  readonly tags: readonly string[];
+  readonly metadata: Readonly<Record<string, unknown>>;
+  /** The observation a layer parents its own spans under (the call's root span at first). */
+  readonly span: Span;
+}
+
+export type ChatHandler = (req: ChatRequest, ctx: CallContext) => Promise<ChatResult>;
+export type EmbeddingsHandler = (req: EmbeddingsRequest, ctx: CallContext) => Promise<EmbeddingsResponse>;
+export type Layer = (next: ChatHandler) => ChatHandler;
+
+/** What the router hands a provider for one attempt. */
+export interface ProviderCall {
+  /** Aborted on client disconnect, shutdown or the attempt's timeout; a provider stops work when it fires. */
+  readonly signal: AbortSignal;
+  /** The attempt's observation: a provider may add fields (e.g. queue wait) with `span.set`. */
+  readonly span: Span;
+}
+
+/**
+ * A provider speaks one upstream dialect. `req.model` is already the provider-local model name
+ * (the part after "<provider id>/"); the `assay` extension is already stripped.
+ *
+ * Errors: throw `UpstreamError` (errors.ts) with the upstream status and message for HTTP errors,
+ * failure 'connection' when no response came, failure 'stream' for a failure after the first chunk.
+ * A chat stream's iterator must stop promptly and release its resources when `return()` is called
+ * or `call.signal` aborts.
+ */
+export interface Provider {
+  readonly id: string;
+  readonly type: string;
+  chat(req: ChatRequest, call: ProviderCall): Promise<ChatResult>;
+  embeddings(req: EmbeddingsRequest, call: ProviderCall): Promise<EmbeddingsResponse>;
+  /** Models this provider declares (listed by /v1/models as "<id>/<model>"). */
+  models(): string[];
+  close(): Promise<void>;
+}
+
+export interface ProviderEnv {
+  /** The data directory (e.g. where local models are stored). */
+  readonly dataDir: string;
+  readonly log: (msg: string) => void;
+}
+
+/** Each provider folder exports one of these; config/schema.ts builds its provider union from them. */
+export interface ProviderModule<S extends z.ZodType = z.ZodType> {
+  readonly type: string;
+  /** zod schema for this provider's entry in `providers:` (must include `id` and `type`). */
+  readonly configSchema: S;
+  create(config: z.infer<S>, env: ProviderEnv): Provider;
+}
+
+/** Compose layers outside-in: compose([a, b], h) = a(b(h)). */
+export function compose(layers: Layer[], handler: ChatHandler): ChatHandler {
+  return layers.reduceRight((next, layer) => layer(next), handler);
+}

@@ -1,0 +1,162 @@
+/**
+ * The observation model: one append-only row per span. A Span collects its fields while it runs
+ * and is handed to the sink exactly once, when it ends; nothing is updated in place afterwards.
+ */
+import { performance } from 'node:perf_hooks';
+import { newSpanId } from './ids.js';
+
+export type ObservationType =
+  | 'span'
+  | 'generation'
+  | 'embedding'
+  | 'tool'
+  | 'retrieval'
+  | 'agent'
+  | 'event'
+  | 'evaluator';
+
+export type ObservationStatus = 'ok' | 'error';
+
+export interface Observation {
+  id: string;
+  trace_id: string;
+  parent_id: string | null;
+  project_id: string;
+  type: ObservationType;
+  name: string;
+  /** Epoch milliseconds. */
+  start_time: number;
+  end_time: number | null;
+  status: ObservationStatus;
+  /** HTTP status of the call or attempt, when there was one. */
+  status_code: number | null;
+  error: string | null;
+  model: string | null;
+  route: string | null;
+  provider: string | null;
+  key_id: string | null;
+  user_id: string | null;
+  session_id: string | null;
+  tags: string[];
+  input_tokens: number | null;
+  output_tokens: number | null;
+  total_tokens: number | null;
+  usage: Record<string, unknown> | null;
+  cost: number | null;
+  /** Wall time in milliseconds, sub-millisecond precision. */
+  latency_ms: number | null;
+  /** Time to first token for streams, in milliseconds. */
+  ttft_ms: number | null;
+  input: unknown;
+  output: unknown;
+  metadata: Record<string, unknown> | null;
+}
+
+export interface ObservationSink {
+  record(observation: Observation): void;
+}
+
+export type ObservationFields = Partial<Omit<Observation, 'id' | 'trace_id' | 'parent_id' | 'project_id'>>;
+
+export function emptyObservation(
+  base: Pick<Observation, 'trace_id' | 'type' | 'name'> & Partial<Observation>,
+): Observation {
+  return {
+    id: newSpanId(),
+    parent_id: null,
+    project_id: 'default',
+    start_time: Date.now(),
+    end_time: null,
+    status: 'ok',
+    status_code: null,
+    error: null,
+    model: null,
+    route: null,
+    provider: null,
+    key_id: null,
+    user_id: null,
+    session_id: null,
+    tags: [],
+    input_tokens: null,
+    output_tokens: null,
+    total_tokens: null,
+    usage: null,
+    cost: null,
+    latency_ms: null,
+    ttft_ms: null,
+    input: null,
+    output: null,
+    metadata: null,
+    ...base,
+  };
+}
+
+export class Span {
+  readonly observation: Observation;
+  private readonly t0 = performance.now();
+  private ended = false;
+
+  constructor(
+    private readonly sink: ObservationSink,
+    observation: Observation,
+  ) {
+    this.observation = observation;
+  }
+
+  get id(): string {
+    return this.observation.id;
+  }
+
+  get traceId(): string {
+    return this.observation.trace_id;
+  }
+
+  /** Milliseconds since the span started. */
+  elapsed(): number {
+    return performance.now() - this.t0;
+  }
+
+  set(fields: ObservationFields): this {
+    Object.assign(this.observation, fields);
+    return this;
+  }
+
+  /** Merge keys into the span's metadata. */
+  meta(fields: Record<string, unknown>): this {
+    this.observation.metadata = { ...(this.observation.metadata ?? {}), ...fields };
+    return this;
+  }
+
+  child(type: ObservationType, name: string, fields: ObservationFields = {}): Span {
+    return new Span(
+      this.sink,
+      emptyObservation({
+        trace_id: this.observation.trace_id,
+        parent_id: this.observation.id,
+        project_id: this.observation.project_id,
+        key_id: this.observation.key_id,
+        type,
+        name,
+        ...fields,
+      }),
+    );
+  }
+
+  fail(err: { message: string; status?: number }): this {
+    return this.set({ status: 'error', error: err.message, status_code: err.status ?? this.observation.status_code });
+  }
+
+  /** Record the span. Idempotent: a span is written once. */
+  end(fields: ObservationFields = {}): void {
+    if (this.ended) return;
+    this.ended = true;
+    Object.assign(this.observation, fields);
+    this.observation.latency_ms ??= Math.round(this.elapsed() * 1000) / 1000;
+    this.observation.end_time ??= this.observation.start_time + Math.round(this.observation.latency_ms);
+    this.sink.record(this.observation);
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+}
