@@ -1,0 +1,104 @@
+/**
+ * Opens the store: Kysely over better-sqlite3 (default, WAL, one file under the data dir) or over
+ * PostgreSQL (`postgres://…`, with an optional `?schema=` to keep several instances apart).
+ * Migrations run before the store is returned.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import type { Database } from './schema.js';
+import { migrate } from './migrations/index.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface StoreLocation {
+  dialect: DialectName;
+  /** SQLite file path (or ':memory:'), or the PostgreSQL connection string without `schema`. */
+  target: string;
+  schema?: string;
+}
+
+/** Where the store lives: `ASSAY_DATABASE_URL` (file path, `sqlite:` URL or `postgres://`) or `<dataDir>/assay.db`. */
+export function resolveStoreLocation(url: string | undefined, dataDir: string): StoreLocation {
+  if (!url) return { dialect: 'sqlite', target: join(dataDir, 'assay.db') };
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const u = new URL(url);
+    const schema = u.searchParams.get('schema') ?? undefined;
+    u.searchParams.delete('schema');
+    if (schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
+      throw new Error(`ASSAY_DATABASE_URL: schema "${schema}" must be a plain identifier (letters, digits, _)`);
+    }
+    return { dialect: 'postgres', target: u.toString(), schema };
+  }
+  if (url.startsWith('sqlite:')) {
+    let path = url.slice('sqlite:'.length);
+    if (path.startsWith('//')) path = path.slice(2); // sqlite:///abs/path → /abs/path
+    if (path === '' ) throw new Error('ASSAY_DATABASE_URL: sqlite: needs a file path, e.g. sqlite:./data/assay.db');
+    return { dialect: 'sqlite', target: path === ':memory:' ? path : resolve(path) };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    throw new Error(`ASSAY_DATABASE_URL: unsupported scheme in "${url.split('://')[0]}://…": use a file path, sqlite:PATH or postgres://…`);
+  }
+  return { dialect: 'sqlite', target: isAbsolute(url) ? url : resolve(url) };
+}
+
+export interface Db {
+  kysely: Kysely<Database>;
+  dialect: DialectName;
+  close(): Promise<void>;
+}
+
+export async function openDb(loc: StoreLocation): Promise<Db> {
+  let kysely: Kysely<Database>;
+  if (loc.dialect === 'sqlite') {
+    const { default: SQLite } = await import('better-sqlite3');
+    if (loc.target !== ':memory:') mkdirSync(dirname(loc.target), { recursive: true });
+    const database = new SQLite(loc.target);
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = NORMAL');
+    database.pragma('busy_timeout = 5000');
+    database.pragma('foreign_keys = ON');
+    kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  } else {
+    const pg = await import('pg');
+    const Pool = pg.default.Pool;
+    const types = pg.default.types;
+    const pool = new Pool({
+      connectionString: loc.target,
+      max: 10,
+      options: loc.schema ? `-c search_path=${loc.schema}` : undefined,
+      types: {
+        // bigint and numeric come back as numbers: times are epoch ms, far below 2^53.
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === 20 || oid === 1700 ? (v: string) => Number(v) : types.getTypeParser(oid, format as 'text')) as typeof types.getTypeParser,
+      },
+    });
+    if (loc.schema) {
+      const c = await pool.connect();
+      try {
+        await c.query(`create schema if not exists "${loc.schema}"`);
+      } finally {
+        c.release();
+      }
+    }
+    kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  }
+  try {
+    await migrate(kysely as Kysely<unknown>, { dialect: loc.dialect });
+  } catch (err) {
+    await kysely.destroy();
+    throw err;
+  }
+  return { kysely, dialect: loc.dialect, close: () => kysely.destroy() };
+}
+
+/** JSON columns: encode on write (text on SQLite, jsonb on PostgreSQL both take a JSON string). */
+export const toJson = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
+/** JSON columns: decode on read (PostgreSQL returns parsed jsonb, SQLite returns the text written). */
+export function fromJson<T>(dialect: DialectName, v: unknown): T | null {
+  if (v === null || v === undefined) return null;
+  if (dialect === 'postgres' || typeof v !== 'string') return v as T;
+  return JSON.parse(v) as T;
+}
+
+export { sql };

@@ -1,0 +1,32 @@
+/**
+ * Migrations run at startup, in name order, on both dialects. Each takes the dialect so a column
+ * type can differ (jsonb on PostgreSQL, text on SQLite) while the schema stays one.
+ */
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import * as m001 from './001_initial.js';
+
+export interface MigrationContext {
+  dialect: 'sqlite' | 'postgres';
+}
+
+type MigrationModule = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> };
+
+const modules: Record<string, MigrationModule> = {
+  '001_initial': m001,
+};
+
+export async function migrate(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> {
+  const migrations: Record<string, Migration> = {};
+  for (const [name, mod] of Object.entries(modules)) migrations[name] = { up: (d) => mod.up(d, ctx) };
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'assay_migrations',
+    migrationLockTableName: 'assay_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? error}`);
+  }
+}

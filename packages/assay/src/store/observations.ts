@@ -1,0 +1,150 @@
+/**
+ * Repository for observations: append-only inserts in batches, the narrow trace list, and the
+ * full trace for the detail view.
+ */
+import type { Observation, ObservationStatus, ObservationType } from '../tracing/span.js';
+import type { Db } from './db.js';
+import { fromJson, toJson } from './db.js';
+
+export interface TraceFilter {
+  projectId?: string;
+  model?: string;
+  route?: string;
+  status?: ObservationStatus;
+  keyId?: string;
+  userId?: string;
+  sessionId?: string;
+  /** Epoch ms, inclusive. */
+  from?: number;
+  /** Epoch ms, exclusive. */
+  to?: number;
+}
+
+/** One row of the trace list: a root observation without its bodies. */
+export interface TraceSummary {
+  trace_id: string;
+  id: string;
+  type: ObservationType;
+  name: string;
+  start_time: number;
+  end_time: number | null;
+  status: ObservationStatus;
+  status_code: number | null;
+  error: string | null;
+  model: string | null;
+  route: string | null;
+  provider: string | null;
+  key_id: string | null;
+  user_id: string | null;
+  session_id: string | null;
+  tags: string[];
+  input_tokens: number | null;
+  output_tokens: number | null;
+  total_tokens: number | null;
+  cost: number | null;
+  latency_ms: number | null;
+  ttft_ms: number | null;
+}
+
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+const LIST_COLUMNS = [
+  'trace_id', 'id', 'type', 'name', 'start_time', 'end_time', 'status', 'status_code', 'error', 'model', 'route',
+  'provider', 'key_id', 'user_id', 'session_id', 'tags', 'input_tokens', 'output_tokens', 'total_tokens', 'cost',
+  'latency_ms', 'ttft_ms',
+] as const;
+
+const JSON_FIELDS = ['tags', 'usage', 'input', 'output', 'metadata'] as const;
+
+/** Rows per INSERT statement: 28 columns × 200 stays far below SQLite's and PostgreSQL's parameter limits. */
+const INSERT_CHUNK = 200;
+
+export function encodeCursor(startTime: number, id: string): string {
+  return Buffer.from(`${startTime}:${id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { startTime: number; id: string } | null {
+  const raw = Buffer.from(cursor, 'base64url').toString('utf8');
+  const i = raw.indexOf(':');
+  if (i <= 0) return null;
+  const startTime = Number(raw.slice(0, i));
+  if (!Number.isSafeInteger(startTime)) return null;
+  return { startTime, id: raw.slice(i + 1) };
+}
+
+export class ObservationsRepo {
+  constructor(private readonly db: Db) {}
+
+  /** Insert observations in one transaction; a row already present (same trace and id) is kept as it is. */
+  async insertMany(rows: readonly Observation[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.kysely.transaction().execute(async (trx) => {
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        const values = rows.slice(i, i + INSERT_CHUNK).map((o) => ({
+          ...o,
+          start_time: Math.round(o.start_time),
+          end_time: o.end_time === null ? null : Math.round(o.end_time),
+          tags: toJson(o.tags),
+          usage: toJson(o.usage),
+          input: toJson(o.input),
+          output: toJson(o.output),
+          metadata: toJson(o.metadata),
+        }));
+        await trx
+          .insertInto('observations')
+          .values(values)
+          .onConflict((oc) => oc.columns(['trace_id', 'id']).doNothing())
+          .execute();
+      }
+    });
+  }
+
+  /** Root observations (one per gateway call or ingested trace root), newest first, cursor-paginated. */
+  async listTraces(filter: TraceFilter, limit: number, cursor?: string | null): Promise<Page<TraceSummary>> {
+    let q = this.db.kysely
+      .selectFrom('observations')
+      .select(LIST_COLUMNS)
+      .where('parent_id', 'is', null)
+      .where('project_id', '=', filter.projectId ?? 'default');
+    if (filter.model !== undefined) q = q.where('model', '=', filter.model);
+    if (filter.route !== undefined) q = q.where('route', '=', filter.route);
+    if (filter.status !== undefined) q = q.where('status', '=', filter.status);
+    if (filter.keyId !== undefined) q = q.where('key_id', '=', filter.keyId);
+    if (filter.userId !== undefined) q = q.where('user_id', '=', filter.userId);
+    if (filter.sessionId !== undefined) q = q.where('session_id', '=', filter.sessionId);
+    if (filter.from !== undefined) q = q.where('start_time', '>=', filter.from);
+    if (filter.to !== undefined) q = q.where('start_time', '<', filter.to);
+    const c = cursor ? decodeCursor(cursor) : null;
+    if (c) {
+      q = q.where((eb) =>
+        eb.or([eb('start_time', '<', c.startTime), eb.and([eb('start_time', '=', c.startTime), eb('id', '<', c.id)])]),
+      );
+    }
+    const rows = await q.orderBy('start_time', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const more = rows.length > limit;
+    const data = rows.slice(0, limit).map((r) => ({ ...r, tags: fromJson<string[]>(this.db.dialect, r.tags) ?? [] }) as TraceSummary);
+    const last = data[data.length - 1];
+    return { data, next_cursor: more && last ? encodeCursor(last.start_time, last.id) : null };
+  }
+
+  /** Every observation of a trace, in start order (bodies included). */
+  async getTrace(traceId: string, projectId = 'default'): Promise<Observation[]> {
+    const rows = await this.db.kysely
+      .selectFrom('observations')
+      .selectAll()
+      .where('trace_id', '=', traceId)
+      .where('project_id', '=', projectId)
+      .orderBy('start_time')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => {
+      const o = { ...r } as Record<string, unknown>;
+      for (const f of JSON_FIELDS) o[f] = fromJson(this.db.dialect, r[f]);
+      o.tags ??= [];
+      return o as unknown as Observation;
+    });
+  }
+}
