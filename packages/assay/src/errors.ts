@@ -58,8 +58,12 @@ export const unauthorized = (message: string) =>
   new AssayError({ status: 401, message, code: 'invalid_api_key' });
 export const forbidden = (message: string) => new AssayError({ status: 403, message, code: 'insufficient_scope' });
 
-/** How an upstream attempt failed. `http` carries the upstream status; the others never reached one. */
-export type UpstreamFailure = 'http' | 'connection' | 'timeout' | 'stream';
+/**
+ * How an upstream attempt failed. `http` carries the upstream status; `connection` and `timeout`
+ * never got an answer; `stream` broke after the first chunk (too late to retry); `unavailable` means
+ * the target cannot serve now (e.g. a local model that is not downloaded): no retry, but fallbacks.
+ */
+export type UpstreamFailure = 'http' | 'connection' | 'timeout' | 'stream' | 'unavailable';
 
 /**
  * A provider call that failed. Keeps the upstream status and message so the client sees what the
@@ -82,10 +86,20 @@ export class UpstreamError extends AssayError {
 
   /** Connection errors, timeouts, 408, 429 and 5xx are worth another attempt; other 4xx are the request's fault. */
   get retryable(): boolean {
-    if (this.failure !== 'http') return this.failure !== 'stream';
+    if (this.failure === 'connection' || this.failure === 'timeout') return true;
+    if (this.failure !== 'http') return false;
     return this.status === 408 || this.status === 429 || this.status >= 500;
   }
+
+  /** Whether the next target (a fallback) should be tried. */
+  get fallbackable(): boolean {
+    return this.retryable || this.failure === 'unavailable';
+  }
 }
+
+/** The client went away (or the server is shutting down) before the call finished. */
+export const clientClosed = (detail = 'the client closed the request') =>
+  new AssayError({ status: 499, message: detail, type: 'client_closed', code: 'client_closed' });
 
 export function toAssayError(err: unknown): AssayError {
   if (err instanceof AssayError) return err;

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+/** The `assay` command. */
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../version.js';
+import { CliError } from './client.js';
+import { registerKeys } from './keys.js';
+import { registerModels } from './models.js';
+import { up } from './up.js';
+
+const program = new Command('assay')
+  .description('Assay: self-hosted LLM gateway and quality workbench.\nThe CLI talks to a running server at ASSAY_URL with ASSAY_API_KEY (default ASSAY_ADMIN_KEY), except `up`.')
+  .version(VERSION)
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command('up')
+  .description('start the server (OpenAI-compatible API at /v1, admin API at /api, dashboard at /)')
+  .option('-p, --port <port>', 'port to listen on (env ASSAY_PORT)', undefined)
+  .option('--host <host>', 'address to bind (env ASSAY_HOST)', undefined)
+  .option('-c, --config <file>', 'config file (env ASSAY_CONFIG; default ./assay.config.yaml if present)')
+  .option('--data-dir <dir>', 'data directory for the SQLite file and local models (env ASSAY_DATA_DIR; default ./.assay)')
+  .addHelpText(
+    'after',
+    '\nEnvironment: ASSAY_DATABASE_URL (file path, sqlite:PATH or postgres://…), ASSAY_ADMIN_KEY, ASSAY_LOCAL_MODEL (GGUF served as local/default).',
+  )
+  .action((o) => up(o));
+
+registerKeys(program);
+registerModels(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  if (err instanceof CliError) {
+    console.error(`assay: ${err.message}`);
+    process.exit(err.exitCode);
+  }
+  console.error(`assay: ${(err as Error).stack ?? err}`);
+  process.exit(1);
+}

@@ -1,0 +1,25 @@
+/** `assay models list|pull`. */
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { api } from './client.js';
+
+export function registerModels(program: Command): void {
+  const models = program.command('models').description('list models and routes; download local models');
+  models
+    .command('list')
+    .description('models and routes the key may use (GET /v1/models on the running server)')
+    .action(async () => {
+      const { data } = await api<{ data: { id: string; owned_by: string }[] }>('GET', '/v1/models');
+      for (const m of data) console.log(`${m.id}\t${m.owned_by}`);
+    });
+  models
+    .command('pull [name]')
+    .description('download a local GGUF model into the data dir ahead of first use (default: the model behind local/default)')
+    .option('--data-dir <dir>', 'data directory (env ASSAY_DATA_DIR)', process.env.ASSAY_DATA_DIR ?? '.assay')
+    .option('--uri <uri>', 'model URI to download (hf:user/repo:quant or https://…/model.gguf)')
+    .action(async (name: string | undefined, o: { dataDir: string; uri?: string }) => {
+      const { pullModel } = await import('../providers/local/index.js');
+      const path = await pullModel({ name, dataDir: resolve(o.dataDir), uri: o.uri });
+      console.log(path);
+    });
+}

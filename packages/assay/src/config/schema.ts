@@ -1,0 +1,114 @@
+/**
+ * The config file's schema. Provider entries are validated by each provider module's own schema;
+ * cross-references (route targets → providers) are checked here so errors name the exact path.
+ */
+import { z } from 'zod';
+import { providerModules } from '../providers/index.js';
+
+const positiveMs = z.number().int().nonnegative();
+
+export const routerDefaultsSchema = z.strictObject({
+  /** Extra attempts on the same target for retryable failures. */
+  retries: z.number().int().min(0).max(10).default(0),
+  /** Time to the response (or to the first chunk of a stream, and then between chunks), per attempt. */
+  timeout_ms: positiveMs.default(60_000),
+  /** First backoff between retries; doubles each time, with full jitter. */
+  backoff_ms: positiveMs.default(200),
+  max_backoff_ms: positiveMs.default(5_000),
+  /** A retry-after longer than this moves on to the next target instead of waiting. */
+  max_retry_after_ms: positiveMs.default(10_000),
+  /** Consecutive failures that put a target in cooldown, and for how long. */
+  cooldown_failures: z.number().int().min(1).default(3),
+  cooldown_ms: positiveMs.default(30_000),
+});
+
+const modelRef = z
+  .string()
+  .regex(/^[^/\s]+\/\S+$/, { message: 'must be "<provider id>/<model>", e.g. upstream/gpt-4o-mini' });
+
+export const routeSchema = z.strictObject({
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[^/\s]+$/, { message: 'route names cannot contain "/" or spaces (that form addresses a provider model)' }),
+  targets: z
+    .array(z.strictObject({ model: modelRef, weight: z.number().positive().default(1) }))
+    .min(1, { message: 'a route needs at least one target' }),
+  fallbacks: z.array(modelRef).default([]),
+  retries: routerDefaultsSchema.shape.retries.optional(),
+  timeout_ms: positiveMs.optional(),
+  description: z.string().optional(),
+});
+
+const providerTypes = providerModules.map((m) => m.type);
+
+export type ProviderConfig = { id: string; type: string; [k: string]: unknown };
+
+/** A provider entry, validated by the schema of the provider module its `type` names. */
+const providerSchema = z.unknown().transform((value, ctx): ProviderConfig => {
+  const type = (value as { type?: unknown } | null)?.type;
+  const mod = providerModules.find((m) => m.type === type);
+  if (!mod) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['type'],
+      message: `unknown provider type ${JSON.stringify(type)}; use one of: ${providerTypes.join(', ')}`,
+    });
+    return z.NEVER;
+  }
+  const r = mod.configSchema.safeParse(value);
+  if (!r.success) {
+    for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', path: issue.path as (string | number)[], message: issue.message });
+    return z.NEVER;
+  }
+  return r.data as ProviderConfig;
+});
+
+export const configSchema = z
+  .strictObject({
+    providers: z.array(providerSchema).default([]),
+    routes: z.array(routeSchema).default([]),
+    router: routerDefaultsSchema.default(routerDefaultsSchema.parse({})),
+    tracing: z
+      .strictObject({
+        /** Store request and response bodies with traces. */
+        store_bodies: z.boolean().default(true),
+        batch_size: z.number().int().positive().default(500),
+        flush_interval_ms: z.number().int().positive().default(50),
+        queue_capacity: z.number().int().positive().default(50_000),
+      })
+      .default({ store_bodies: true, batch_size: 500, flush_interval_ms: 50, queue_capacity: 50_000 }),
+    limits: z
+      .strictObject({
+        /** Request bodies above this get 413. */
+        max_body_bytes: z.number().int().positive().default(10 * 1024 * 1024),
+        /** A stream is ended with an error event after this long. */
+        max_stream_ms: z.number().int().positive().default(30 * 60_000),
+      })
+      .default({ max_body_bytes: 10 * 1024 * 1024, max_stream_ms: 30 * 60_000 }),
+  })
+  .superRefine((cfg, ctx) => {
+    const ids = new Map<string, number>();
+    cfg.providers.forEach((p, i) => {
+      if (ids.has(p.id)) ctx.addIssue({ code: 'custom', path: ['providers', i, 'id'], message: `duplicate provider id "${p.id}"` });
+      ids.set(p.id, i);
+    });
+    const known = new Set([...ids.keys(), 'local']);
+    const check = (ref: string, path: (string | number)[]) => {
+      const pid = ref.slice(0, ref.indexOf('/'));
+      if (!known.has(pid)) {
+        ctx.addIssue({ code: 'custom', path, message: `provider "${pid}" is not defined in providers (defined: ${[...known].join(', ')})` });
+      }
+    };
+    const names = new Set<string>();
+    cfg.routes.forEach((r, i) => {
+      if (names.has(r.name)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'name'], message: `duplicate route name "${r.name}"` });
+      names.add(r.name);
+      r.targets.forEach((t, j) => check(t.model, ['routes', i, 'targets', j, 'model']));
+      r.fallbacks.forEach((f, j) => check(f, ['routes', i, 'fallbacks', j]));
+    });
+  });
+
+export type AssayConfig = z.infer<typeof configSchema>;
+export type RouteConfig = z.infer<typeof routeSchema>;
+export type RouterDefaults = z.infer<typeof routerDefaultsSchema>;

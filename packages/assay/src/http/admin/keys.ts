@@ -1,0 +1,36 @@
+/** /api/keys: create (the key is in the answer once), list, revoke. Admin scope. */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { publicKey } from '../../keys/service.js';
+import { authenticate, type AuthVars } from '../auth.js';
+import { readJson } from '../body.js';
+import type { AppDeps } from '../deps.js';
+
+const createKeySchema = z.strictObject({
+  name: z.string({ message: 'name is required: a label that says who uses the key' }).min(1).max(200),
+  scopes: z.array(z.string()).optional(),
+  models: z.array(z.string().min(1)).nullable().optional(),
+});
+
+export function keysRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
+  const app = new Hono<{ Variables: AuthVars }>();
+  app.use('*', authenticate(deps, 'admin'));
+
+  app.post('/', async (c) => {
+    const input = await readJson(c, createKeySchema, 64 * 1024);
+    const { key, record } = await deps.keys.create(input);
+    return c.json({ ...publicKey(record), key }, 201);
+  });
+
+  app.get('/', async (c) => {
+    const includeRevoked = c.req.query('include_revoked') === 'true';
+    const keys = await deps.keys.list(includeRevoked);
+    return c.json({ data: keys.map(publicKey), next_cursor: null });
+  });
+
+  app.delete('/:id', async (c) => {
+    await deps.keys.revoke(c.req.param('id'));
+    return c.json({ id: c.req.param('id'), revoked: true });
+  });
+  return app;
+}

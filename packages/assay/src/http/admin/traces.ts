@@ -1,0 +1,65 @@
+/** /api/traces: the narrow, cursor-paginated list of calls, and one trace with all its observations. */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { notFound } from '../../errors.js';
+import { authenticate, type AuthVars } from '../auth.js';
+import { validate } from '../body.js';
+import type { AppDeps } from '../deps.js';
+
+/** A time as epoch milliseconds or an ISO 8601 date. */
+const time = z.string().transform((v, ctx) => {
+  const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(n)) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a time: use epoch milliseconds or ISO 8601 (2026-01-31T12:00:00Z)` });
+    return z.NEVER;
+  }
+  return n;
+});
+
+const listQuery = z.strictObject({
+  model: z.string().optional(),
+  route: z.string().optional(),
+  status: z.enum(['ok', 'error'], { message: 'status must be ok or error' }).optional(),
+  key: z.string().optional(),
+  user: z.string().optional(),
+  session: z.string().optional(),
+  from: time.optional(),
+  to: time.optional(),
+  limit: z.coerce.number({ message: 'limit must be a number' }).int().min(1).max(500).default(50),
+  cursor: z.string().optional(),
+});
+
+export function tracesRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
+  const app = new Hono<{ Variables: AuthVars }>();
+  app.use('*', authenticate(deps, 'read'));
+
+  app.get('/', async (c) => {
+    const q = validate(listQuery, c.req.query());
+    const page = await deps.store.observations.listTraces(
+      {
+        projectId: c.var.key.project_id,
+        model: q.model,
+        route: q.route,
+        status: q.status,
+        keyId: q.key,
+        userId: q.user,
+        sessionId: q.session,
+        from: q.from,
+        to: q.to,
+      },
+      q.limit,
+      q.cursor,
+    );
+    return c.json(page);
+  });
+
+  app.get('/:id', async (c) => {
+    const id = c.req.param('id');
+    const observations = await deps.store.observations.getTrace(id, c.var.key.project_id);
+    if (observations.length === 0) {
+      throw notFound(`no trace ${id}: it may still be in the write queue for a few milliseconds, or the id is wrong`, 'trace_not_found');
+    }
+    return c.json({ id, observations });
+  });
+  return app;
+}

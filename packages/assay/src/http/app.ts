@@ -1,0 +1,44 @@
+/** The Hono app: every HTTP surface, registered in one place, with one error renderer. */
+import { Hono } from 'hono';
+import { notFound } from '../errors.js';
+import { keysRoutes } from './admin/keys.js';
+import { routesRoutes } from './admin/routes.js';
+import { tracesRoutes } from './admin/traces.js';
+import type { AppDeps } from './deps.js';
+import { errorResponse, isModelApi } from './errors.js';
+import { openaiRoutes } from './openai/index.js';
+import { homePage } from './home.js';
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+
+  app.onError((err, c) => errorResponse(c, err));
+  app.notFound((c) =>
+    errorResponse(
+      c,
+      notFound(
+        isModelApi(c.req.path)
+          ? `No such endpoint ${c.req.method} ${c.req.path}: the model API has /v1/chat/completions, /v1/embeddings and /v1/models`
+          : `No such endpoint ${c.req.method} ${c.req.path}`,
+        'unknown_endpoint',
+      ),
+    ),
+  );
+
+  app.get('/health', (c) =>
+    c.json({
+      status: 'ok',
+      version: deps.version,
+      uptime_s: Math.round((Date.now() - deps.startedAt) / 1000),
+      store: deps.store.dialect,
+      traces: { queued: deps.recorder.pending, written: deps.recorder.stats.written, failed_writes: deps.recorder.stats.failedWrites },
+    }),
+  );
+
+  app.route('/v1', openaiRoutes(deps));
+  app.route('/api/keys', keysRoutes(deps));
+  app.route('/api/traces', tracesRoutes(deps));
+  app.route('/api/routes', routesRoutes(deps));
+  app.get('/', (c) => c.html(homePage(deps, c.req.header('host') ?? '127.0.0.1:4141')));
+  return app;
+}

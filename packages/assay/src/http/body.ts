@@ -1,0 +1,58 @@
+/** Reading and validating JSON request bodies with errors that say exactly what to fix. */
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { AssayError, badRequest } from '../errors.js';
+import { formatPath } from '../config/load.js';
+
+export function tooLarge(limit: number): AssayError {
+  return new AssayError({
+    status: 413,
+    code: 'request_too_large',
+    message: `The request body is larger than the ${limit}-byte limit (limits.max_body_bytes in the config).`,
+  });
+}
+
+/** The raw body text, at most `limit` bytes (413 beyond), read once. */
+export async function readBodyText(c: Context, limit: number): Promise<string> {
+  const declared = Number(c.req.header('content-length'));
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  const body = c.req.raw.body;
+  if (!body) return '';
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function parseJson(text: string): unknown {
+  if (text.trim() === '') throw badRequest('The request body is empty: send a JSON object (Content-Type: application/json).');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`The request body is not valid JSON: ${(err as Error).message}`, null, 'invalid_json');
+  }
+}
+
+/** Validate with zod; the first problems become one 400 naming the field paths. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issues = r.error.issues.slice(0, 5);
+  const first = issues[0];
+  const message = issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ');
+  throw badRequest(`Invalid request: ${message}`, first ? formatPath(first.path) : null, 'invalid_request');
+}
+
+export async function readJson<S extends z.ZodType>(c: Context, schema: S, limit: number): Promise<z.infer<S>> {
+  return validate(schema, parseJson(await readBodyText(c, limit)));
+}

@@ -1,0 +1,24 @@
+/** Everything the HTTP surfaces need, built once by server.ts. */
+import type { AssayConfig } from '../config/schema.js';
+import type { ModelRegistry } from '../gateway/registry.js';
+import type { Router } from '../gateway/router/index.js';
+import type { ChatHandler, EmbeddingsHandler } from '../gateway/spec.js';
+import type { KeyService } from '../keys/service.js';
+import type { Store } from '../store/index.js';
+import type { Recorder } from '../tracing/recorder.js';
+
+export interface AppDeps {
+  config: AssayConfig;
+  store: Store;
+  keys: KeyService;
+  recorder: Recorder;
+  registry: ModelRegistry;
+  router: Router;
+  /** The composed chat pipeline (layers over the router). */
+  chat: ChatHandler;
+  embeddings: EmbeddingsHandler;
+  /** Aborted when a shutdown's grace period runs out: in-flight calls stop then. */
+  shutdown: AbortController;
+  version: string;
+  startedAt: number;
+}

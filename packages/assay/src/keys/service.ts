@@ -1,0 +1,147 @@
+/**
+ * API keys: created with a random secret shown once, stored as sha256 hashes, cached in memory so
+ * authenticating a request never touches the database (a miss is looked up once, then cached;
+ * the cache is refreshed periodically so revocations on another instance take effect).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { badRequest, forbidden, notFound, unauthorized } from '../errors.js';
+import type { ApiKeyRecord, KeysRepo } from '../store/keys.js';
+
+export const SCOPES = ['admin', 'model', 'read', 'ingest'] as const;
+export type Scope = (typeof SCOPES)[number];
+export const SCOPE_HELP: Record<Scope, string> = {
+  admin: 'everything, including key management',
+  model: 'call models through /v1',
+  read: 'read traces and metrics through /api',
+  ingest: 'send traces (OTLP, Langfuse-compatible ingestion)',
+};
+
+export const KEY_PREFIX = 'sk-assay-';
+
+export const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+
+export interface CreatedKey {
+  key: string;
+  record: ApiKeyRecord;
+}
+
+export type PublicKey = Omit<ApiKeyRecord, 'hash'>;
+export const publicKey = ({ hash: _hash, ...rest }: ApiKeyRecord): PublicKey => rest;
+
+const NEGATIVE_CACHE_MAX = 10_000;
+const NEGATIVE_TTL_MS = 30_000;
+
+export class KeyService {
+  private readonly byHash = new Map<string, ApiKeyRecord>();
+  private readonly unknown = new Map<string, number>();
+  private refreshTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly repo: KeysRepo) {}
+
+  /** Load active keys into memory and refresh them every `refreshMs`. */
+  async start(refreshMs = 30_000): Promise<void> {
+    await this.reload();
+    this.refreshTimer = setInterval(() => void this.reload().catch(() => undefined), refreshMs);
+    this.refreshTimer.unref();
+  }
+
+  stop(): void {
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+  }
+
+  async reload(): Promise<void> {
+    const keys = await this.repo.list();
+    this.byHash.clear();
+    for (const k of keys) this.byHash.set(k.hash, k);
+    this.unknown.clear();
+  }
+
+  /** The key record for a bearer token, or null. Memory only, except a first-seen token (one lookup). */
+  async authenticate(token: string): Promise<ApiKeyRecord | null> {
+    const hash = hashKey(token);
+    const hit = this.byHash.get(hash);
+    if (hit) return hit;
+    const missAt = this.unknown.get(hash);
+    if (missAt !== undefined && Date.now() - missAt < NEGATIVE_TTL_MS) return null;
+    const rec = await this.repo.getByHash(hash);
+    if (rec && rec.revoked_at === null) {
+      this.byHash.set(hash, rec);
+      return rec;
+    }
+    if (this.unknown.size >= NEGATIVE_CACHE_MAX) this.unknown.clear();
+    this.unknown.set(hash, Date.now());
+    return null;
+  }
+
+  async create(input: { name: string; scopes?: string[]; models?: string[] | null; key?: string }): Promise<CreatedKey> {
+    const name = input.name?.trim();
+    if (!name) throw badRequest('name is required: give the key a name that says who uses it', 'name');
+    const scopes = input.scopes?.length ? [...new Set(input.scopes)] : ['model'];
+    for (const s of scopes) {
+      if (!(SCOPES as readonly string[]).includes(s)) {
+        throw badRequest(`unknown scope "${s}"; scopes are: ${SCOPES.map((x) => `${x} (${SCOPE_HELP[x]})`).join(', ')}`, 'scopes');
+      }
+    }
+    const key = input.key ?? KEY_PREFIX + randomBytes(24).toString('base64url');
+    const record: ApiKeyRecord = {
+      id: `key_${randomBytes(8).toString('hex')}`,
+      project_id: 'default',
+      name,
+      prefix: key.slice(0, KEY_PREFIX.length + 4),
+      hash: hashKey(key),
+      scopes,
+      models: input.models?.length ? input.models : null,
+      created_at: Date.now(),
+      revoked_at: null,
+    };
+    await this.repo.insert(record);
+    this.byHash.set(record.hash, record);
+    this.unknown.delete(record.hash);
+    return { key, record };
+  }
+
+  list(includeRevoked = false): Promise<ApiKeyRecord[]> {
+    return this.repo.list({ includeRevoked });
+  }
+
+  async revoke(id: string): Promise<void> {
+    const ok = await this.repo.revoke(id, Date.now());
+    if (!ok) {
+      const existing = await this.repo.get(id);
+      throw existing ? badRequest(`key ${id} is already revoked`, 'id', 'already_revoked') : notFound(`no key with id ${id}`, 'key_not_found');
+    }
+    for (const [hash, rec] of this.byHash) if (rec.id === id) this.byHash.delete(hash);
+  }
+
+  /**
+   * Make sure an admin key exists: ASSAY_ADMIN_KEY is registered if given; otherwise, when no admin
+   * key exists yet, one is generated and returned (to be printed once).
+   */
+  async bootstrapAdmin(envKey: string | undefined): Promise<string | null> {
+    if (envKey) {
+      if (!(await this.repo.getByHash(hashKey(envKey)))) {
+        await this.create({ name: 'admin (ASSAY_ADMIN_KEY)', scopes: ['admin'], key: envKey });
+      }
+      return null;
+    }
+    const keys = await this.repo.list();
+    if (keys.some((k) => k.scopes.includes('admin'))) return null;
+    return (await this.create({ name: 'admin (generated at first start)', scopes: ['admin'] })).key;
+  }
+}
+
+export function hasScope(key: ApiKeyRecord, scope: Scope): boolean {
+  return key.scopes.includes('admin') || key.scopes.includes(scope);
+}
+
+export function requireScope(key: ApiKeyRecord | null, scope: Scope): ApiKeyRecord {
+  if (!key) throw unauthorized('Missing or invalid API key: send "Authorization: Bearer <Assay key>"');
+  if (!hasScope(key, scope)) throw forbidden(`This key lacks the "${scope}" scope (${SCOPE_HELP[scope]}); its scopes: ${key.scopes.join(', ')}`);
+  return key;
+}
+
+/** Whether a key may call a model name; patterns may end in * (e.g. "upstream/*"). */
+export function keyAllowsModel(key: ApiKeyRecord, model: string): boolean {
+  if (!key.models) return true;
+  return key.models.some((p) => (p.endsWith('*') ? model.startsWith(p.slice(0, -1)) : p === model));
+}

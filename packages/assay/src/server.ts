@@ -1,0 +1,119 @@
+/**
+ * Builds and starts Assay: store (migrated), keys, trace recorder, providers, the model pipeline
+ * and the HTTP app. `close()` is the graceful shutdown: stop accepting, let in-flight calls finish
+ * (up to a grace period), then flush every queued trace.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import type { AssayConfig } from './config/schema.js';
+import { ModelRegistry } from './gateway/registry.js';
+import { createRouter } from './gateway/router/index.js';
+import { compose, type Provider, type ProviderEnv } from './gateway/spec.js';
+import { createApp } from './http/app.js';
+import type { AppDeps } from './http/deps.js';
+import { KeyService } from './keys/service.js';
+import { providerModule } from './providers/index.js';
+import { openStore, resolveStoreLocation } from './store/index.js';
+import { Recorder } from './tracing/recorder.js';
+import { VERSION } from './version.js';
+
+export interface ServerOptions {
+  config: AssayConfig;
+  port?: number;
+  host?: string;
+  dataDir: string;
+  /** ASSAY_DATABASE_URL: a file path, sqlite: URL or postgres:// URL; default <dataDir>/assay.db. */
+  databaseUrl?: string;
+  /** ASSAY_ADMIN_KEY */
+  adminKey?: string;
+  /** How long in-flight calls may run after shutdown starts. */
+  shutdownGraceMs?: number;
+  log?: (msg: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** The admin key generated at this start (first start without ASSAY_ADMIN_KEY), else null. */
+  generatedAdminKey: string | null;
+  deps: AppDeps;
+  close(): Promise<void>;
+}
+
+export function createProviders(config: AssayConfig, env: ProviderEnv): Map<string, Provider> {
+  const providers = new Map<string, Provider>();
+  const entries = [...config.providers];
+  if (!entries.some((p) => p.id === 'local') && providerModule('local')) {
+    entries.push(providerModule('local')!.configSchema.parse({ id: 'local', type: 'local' }) as (typeof entries)[number]);
+  }
+  for (const p of entries) {
+    const mod = providerModule(p.type);
+    if (!mod) throw new Error(`unknown provider type ${p.type}`);
+    providers.set(p.id, mod.create(p, env));
+  }
+  return providers;
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const log = opts.log ?? ((m: string) => console.error(`[assay] ${m}`));
+  const { config } = opts;
+  const store = await openStore(resolveStoreLocation(opts.databaseUrl, opts.dataDir));
+  const keys = new KeyService(store.keys);
+  await keys.start();
+  const generatedAdminKey = await keys.bootstrapAdmin(opts.adminKey);
+
+  const recorder = new Recorder({
+    write: (batch) => store.observations.insertMany(batch),
+    batchSize: config.tracing.batch_size,
+    flushIntervalMs: config.tracing.flush_interval_ms,
+    capacity: config.tracing.queue_capacity,
+    log,
+  });
+  const providers = createProviders(config, { dataDir: opts.dataDir, log });
+  const registry = new ModelRegistry(providers, config.routes, config.router);
+  const router = createRouter({ registry, defaults: config.router, maxStreamMs: config.limits.max_stream_ms });
+  const deps: AppDeps = {
+    config,
+    store,
+    keys,
+    recorder,
+    registry,
+    router,
+    chat: compose([], router.chat),
+    embeddings: router.embeddings,
+    shutdown: new AbortController(),
+    version: VERSION,
+    startedAt: Date.now(),
+  };
+  const app = createApp(deps);
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: opts.port ?? 4141, hostname: opts.host ?? '127.0.0.1' }, () => resolve(s as Server));
+    (s as Server).once('error', reject);
+  });
+  server.keepAliveTimeout = 65_000;
+  const { port } = server.address() as AddressInfo;
+  const host = opts.host ?? '127.0.0.1';
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const idle = setInterval(() => server.closeIdleConnections(), 100);
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, opts.shutdownGraceMs ?? 30_000).unref());
+      await Promise.race([closed, grace]);
+      clearInterval(idle);
+      deps.shutdown.abort(new Error('server shutting down'));
+      server.closeAllConnections();
+      await closed;
+      await recorder.close();
+      keys.stop();
+      await Promise.allSettled([...providers.values()].map((p) => p.close()));
+      await store.close();
+    })());
+
+  return { url, port, generatedAdminKey, deps, close };
+}

@@ -1,0 +1,108 @@
+/** The admin API: keys (create, scopes, model allowlists, revoke) and the trace list with filters and cursors. */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
+import { startAssay, type TestAssay } from './helpers/assay.js';
+import { storeKinds } from './helpers/stores.js';
+
+for (const kind of storeKinds) {
+  describe(`admin API on ${kind.name}`, { skip: kind.skip }, () => {
+    let up: FakeOpenAI;
+    let assay: TestAssay;
+    let store: ReturnType<(typeof kind)['make']>;
+
+    before(async () => {
+      store = kind.make();
+      up = await startFakeOpenAI();
+      assay = await startAssay(
+        { providers: [{ id: 'up', type: 'openai', base_url: up.url }], routes: [{ name: 'smart', targets: [{ model: 'up/m' }] }] },
+        { databaseUrl: store.url },
+      );
+    });
+    after(async () => {
+      await assay?.stop();
+      await up?.close();
+      await store?.cleanup();
+    });
+
+    test('keys: create (shown once), scopes and model allowlists enforced, revoke', async () => {
+      let res = await assay.api('/api/keys', { method: 'POST', body: JSON.stringify({ name: 'app', models: ['smart'] }) });
+      assert.equal(res.status, 201);
+      const created = (await res.json()) as { id: string; key: string; scopes: string[]; hash?: string };
+      assert.match(created.key, /^sk-assay-/);
+      assert.deepEqual(created.scopes, ['model']);
+      assert.equal(created.hash, undefined);
+
+      const app = new OpenAI({ baseURL: `${assay.url}/v1`, apiKey: created.key, maxRetries: 0 });
+      const ok = await app.chat.completions.create({ model: 'smart', messages: [{ role: 'user', content: 'x' }] });
+      assert.equal(ok.choices[0].message.content, 'echo: x');
+      await assert.rejects(app.chat.completions.create({ model: 'up/m', messages: [{ role: 'user', content: 'x' }] }), { status: 403 });
+      assert.deepEqual((await app.models.list()).data.map((m) => m.id), ['smart']);
+
+      res = await assay.api('/api/keys', { key: created.key });
+      assert.equal(res.status, 403, 'a model key cannot manage keys');
+      assert.match(((await res.json()) as { error: { message: string } }).error.message, /admin/);
+
+      const list = (await (await assay.api('/api/keys')).json()) as { data: { id: string; hash?: string }[] };
+      assert.ok(list.data.some((k) => k.id === created.id));
+      assert.ok(list.data.every((k) => k.hash === undefined));
+
+      res = await assay.api(`/api/keys/${created.id}`, { method: 'DELETE' });
+      assert.equal(res.status, 200);
+      await assert.rejects(app.chat.completions.create({ model: 'smart', messages: [{ role: 'user', content: 'x' }] }), { status: 401 });
+      res = await assay.api(`/api/keys/${created.id}`, { method: 'DELETE' });
+      assert.equal(res.status, 400);
+      res = await assay.api('/api/keys/key_nope', { method: 'DELETE' });
+      assert.equal(res.status, 404);
+      res = await assay.api('/api/keys', { method: 'POST', body: JSON.stringify({ name: 'x', scopes: ['root'] }) });
+      assert.equal(res.status, 400);
+      assert.match(((await res.json()) as { error: { message: string } }).error.message, /unknown scope "root"/);
+    });
+
+    test('traces: filters, cursor pagination, bad query → 400', async () => {
+      const client = new OpenAI({ baseURL: `${assay.url}/v1`, apiKey: 'sk-assay-test-admin-key', maxRetries: 0 });
+      const t0 = Date.now();
+      for (let i = 0; i < 7; i++) {
+        await client.chat.completions.create(
+          { model: i % 2 ? 'smart' : 'up/other', messages: [{ role: 'user', content: `q${i}` }], user: i < 5 ? 'alice' : 'bob' },
+          { headers: { 'x-assay-session-id': 'conv-1' } },
+        );
+      }
+      await assert.rejects(client.chat.completions.create({ model: 'up/fail-500', messages: [{ role: 'user', content: 'x' }], user: 'alice' }));
+      await assay.flush();
+
+      const get = async (q: string) => {
+        const res = await assay.api(`/api/traces?${q}`);
+        assert.equal(res.status, 200, await res.clone().text());
+        return (await res.json()) as { data: Record<string, any>[]; next_cursor: string | null };
+      };
+      const all: Record<string, any>[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await get(`user=alice&limit=2&from=${t0}${cursor ? `&cursor=${cursor}` : ''}`);
+        assert.ok(page.data.length <= 2);
+        all.push(...page.data);
+        cursor = page.next_cursor;
+      } while (cursor);
+      assert.equal(all.length, 6);
+      assert.equal(new Set(all.map((r) => r.trace_id)).size, 6);
+      for (let i = 1; i < all.length; i++) assert.ok(all[i - 1].start_time >= all[i].start_time);
+      assert.equal(all[0].input, undefined, 'list rows are narrow');
+
+      assert.equal((await get(`route=smart&from=${t0}`)).data.length, 3);
+      assert.equal((await get(`model=up/other&from=${t0}`)).data.length, 4);
+      assert.equal((await get(`status=error&from=${t0}`)).data.length, 1);
+      assert.equal((await get(`session=conv-1&user=bob&from=${t0}`)).data.length, 2);
+      assert.equal((await get(`from=${new Date(Date.now() + 60_000).toISOString()}`)).data.length, 0);
+
+      for (const q of ['status=maybe', 'limit=0', 'from=yesterday', 'colour=red']) {
+        const res = await assay.api(`/api/traces?${q}`);
+        assert.equal(res.status, 400, q);
+        const body = (await res.json()) as { error: { message: string; code: string } };
+        assert.ok(body.error.message && body.error.code, q);
+      }
+      assert.equal((await assay.api('/api/traces/does-not-exist')).status, 404);
+    });
+  });
+}
