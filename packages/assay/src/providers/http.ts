@@ -122,3 +122,18 @@ export async function* readSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<
   parser.feed(decoder.decode());
   while (queue.length) yield queue.shift()!;
 }
+
+/** A whole JSON body; a broken connection or a body that is not JSON becomes an UpstreamError. */
+export async function readJsonBody<T>(res: UpstreamResponse, target: string, signal: AbortSignal): Promise<T> {
+  let text: string;
+  try {
+    text = await res.body.text();
+  } catch (err) {
+    throw connectionError(err, target, signal);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new UpstreamError({ status: 502, failure: 'http', target, message: `${target} answered with a body that is not JSON: ${text.slice(0, 200)}` });
+  }
+}

@@ -14,7 +14,8 @@ import type {
   EmbeddingsRequest,
   EmbeddingsResponse,
 } from '../../gateway/types.js';
-import { abortReason, connectionError, createAgent, postJson, readSse, readText, retryAfterMs, type UpstreamResponse } from '../http.js';
+import { completionAsChunks } from '../../gateway/chunks.js';
+import { abortReason, createAgent, postJson, readJsonBody, readSse, readText, retryAfterMs, type UpstreamResponse } from '../http.js';
 
 export const openaiConfigSchema = z.strictObject({
   id: z.string(),
@@ -100,7 +101,7 @@ export class OpenAIProvider implements Provider {
     if (res.status >= 400) throw upstreamHttpError(res, await readText(res.body), target);
     const contentType = String(res.headers['content-type'] ?? '');
     if (!req.stream || !contentType.includes('text/event-stream')) {
-      const response = await readJson<ChatCompletion>(res, target, call.signal);
+      const response = await readJsonBody<ChatCompletion>(res, target, call.signal);
       if (req.stream) {
         // The upstream ignored `stream`: relay its whole answer as a one-chunk stream.
         return { kind: 'stream', chunks: completionAsChunks(response) };
@@ -148,45 +149,12 @@ export class OpenAIProvider implements Provider {
     const target = this.target(req.model);
     const res = await postJson(this.agent, `${this.baseUrl}/embeddings`, req, this.headers, call.signal, target);
     if (res.status >= 400) throw upstreamHttpError(res, await readText(res.body), target);
-    return readJson<EmbeddingsResponse>(res, target, call.signal);
+    return readJsonBody<EmbeddingsResponse>(res, target, call.signal);
   }
 
   async close(): Promise<void> {
     await this.agent.close();
   }
-}
-
-async function readJson<T>(res: UpstreamResponse, target: string, signal: AbortSignal): Promise<T> {
-  let text: string;
-  try {
-    text = await res.body.text();
-  } catch (err) {
-    throw connectionError(err, target, signal);
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new UpstreamError({ status: 502, failure: 'http', target, message: `${target} answered with a body that is not JSON: ${text.slice(0, 200)}` });
-  }
-}
-
-/** A whole completion as the chunk sequence a streaming client expects. */
-export async function* completionAsChunks(c: ChatCompletion): AsyncGenerator<ChatCompletionChunk> {
-  const base = { id: c.id, object: 'chat.completion.chunk' as const, created: c.created, model: c.model };
-  yield {
-    ...base,
-    choices: c.choices.map((ch) => ({
-      index: ch.index,
-      delta: {
-        role: 'assistant' as const,
-        content: ch.message.content as string | null,
-        ...(ch.message.tool_calls ? { tool_calls: ch.message.tool_calls.map((t, i) => ({ index: i, ...t })) } : {}),
-      },
-      finish_reason: null,
-    })),
-  };
-  yield { ...base, choices: c.choices.map((ch) => ({ index: ch.index, delta: {}, finish_reason: ch.finish_reason })) };
-  if (c.usage) yield { ...base, choices: [], usage: c.usage };
 }
 
 export const openaiProvider: ProviderModule<typeof openaiConfigSchema> = {
