@@ -9,7 +9,7 @@
 import { statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { resolveModelFile } from 'node-llama-cpp';
-import { AssayError } from '../../errors.js';
+import { UpstreamError } from '../../errors.js';
 
 /** The small instruct model `local/default` falls back to (Qwen2.5 0.5B Instruct, Q4_K_M, ~400 MB). */
 export const DEFAULT_MODEL_URI = 'hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_k_m.gguf';
@@ -28,21 +28,29 @@ export function modelsDir(dataDir: string): string {
   return join(dataDir, 'models');
 }
 
-/** The error every "no model file" path ends in: 503 with what to do about it. */
-export function modelUnavailable(detail: string, cause?: unknown): AssayError {
-  return new AssayError({
+/**
+ * The error every "no model file" path ends in: 503 with what to do about it. An UpstreamError
+ * with failure 'unavailable' so the router tries a fallback target instead of retrying this one.
+ */
+export function modelUnavailable(detail: string, cause?: unknown, target = 'local/default'): UpstreamError {
+  const name = target.slice(target.indexOf('/') + 1);
+  const hint =
+    name === 'default'
+      ? `set ${ENV_MODEL_PATH}=/path/to/model.gguf, or run \`assay models pull\` with internet access`
+      : `set a path for model "${name}" in the config, or run \`assay models pull ${name}\` with internet access`;
+  return new UpstreamError({
     status: 503,
     type: 'unavailable_error',
     code: 'local_model_unavailable',
-    message:
-      `no local model available: set ${ENV_MODEL_PATH}=/path/to/model.gguf, ` +
-      `or run \`assay models pull\` with internet access; ${detail}`,
+    failure: 'unavailable',
+    target,
+    message: `no local model available for ${target}: ${hint}; ${detail}`,
     cause,
   });
 }
 
 /** A configured path must exist; relative paths are taken from the working directory. */
-export function checkPath(path: string): string {
+export function checkPath(path: string, target?: string): string {
   const p = resolve(path);
   let ok = false;
   try {
@@ -50,7 +58,7 @@ export function checkPath(path: string): string {
   } catch {
     ok = false;
   }
-  if (!ok) throw modelUnavailable(`model file ${p} does not exist`);
+  if (!ok) throw modelUnavailable(`model file ${p} does not exist`, undefined, target);
   return p;
 }
 
@@ -60,6 +68,8 @@ export interface FetchModelOptions {
   progress?: boolean;
   log?: (msg: string) => void;
   signal?: AbortSignal;
+  /** "<provider id>/<model>" for the error. */
+  target?: string;
 }
 
 /** Download `uri` into <dataDir>/models (or find it there) and return the file path. Errors: the 503 above. */
@@ -74,7 +84,7 @@ export async function fetchModel(uri: string, opts: FetchModelOptions): Promise<
   try {
     await preflight(uri);
   } catch (err) {
-    throw modelUnavailable(`download of ${uri} failed: ${reason(err)}`, err);
+    throw modelUnavailable(`download of ${uri} failed: ${reason(err)}`, err, opts.target);
   }
   const bar = opts.progress === false ? null : new StderrProgress(uri);
   const stall = new AbortController();
@@ -109,7 +119,7 @@ export async function fetchModel(uri: string, opts: FetchModelOptions): Promise<
   } catch (err) {
     bar?.done(false);
     if (opts.signal?.aborted) throw err;
-    throw modelUnavailable(`download of ${uri} failed: ${reason(err)}`, err);
+    throw modelUnavailable(`download of ${uri} failed: ${reason(err)}`, err, opts.target);
   } finally {
     if (timer) clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onOuterAbort);
