@@ -11,6 +11,7 @@ interface CpuNode {
   callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
 }
 interface CpuProfile {
+  startTime: number;
   nodes: CpuNode[];
   samples: number[];
   timeDeltas: number[];
@@ -41,13 +42,23 @@ function short(url: string): string {
   return url.replace(/^file:\/\//, '');
 }
 
-export function summarizeProfile(file: string, top = 15): string {
+/**
+ * `sinceUs`: only count samples taken at or after this CLOCK_MONOTONIC time in µs (what
+ * `process.hrtime.bigint() / 1000n` gives in any process), e.g. to leave out start-up and warm-up.
+ */
+export function summarizeProfile(file: string, top = 15, sinceUs = 0): string {
   const prof = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   let total = 0;
+  let ts = prof.startTime;
+  // If the clocks do not line up (other OS), fall back to the whole profile.
+  const endTs = prof.startTime + prof.timeDeltas.reduce((a, b) => a + b, 0);
+  const since = sinceUs > prof.startTime && sinceUs < endTs ? sinceUs : 0;
   prof.samples.forEach((id, i) => {
     const dt = prof.timeDeltas[i] ?? 0;
+    ts += dt;
+    if (ts < since) return;
     self.set(id, (self.get(id) ?? 0) + dt);
     total += dt;
   });
@@ -72,7 +83,7 @@ export function summarizeProfile(file: string, top = 15): string {
   const busy = total - idle;
   const pct = (us: number) => `${((100 * us) / busy).toFixed(1)}%`;
   const lines: string[] = [];
-  lines.push(`Profile ${(total / 1e6).toFixed(1)} s, busy (not idle) ${(busy / 1e6).toFixed(1)} s; shares below are of busy time.\n`);
+  lines.push(`Profile ${since ? '(measured part) ' : ''}${(total / 1e6).toFixed(1)} s, busy (not idle) ${(busy / 1e6).toFixed(1)} s; shares below are of busy time.\n`);
   lines.push('| self ms | share | function | location |\n| ---: | ---: | --- | --- |');
   for (const e of [...fns.values()].sort((a, b) => b.us - a.us).slice(0, top)) {
     lines.push(`| ${(e.us / 1000).toFixed(0)} | ${pct(e.us)} | \`${e.name}\` | ${e.loc ? `\`${e.loc}\`` : ''} |`);

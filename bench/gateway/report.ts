@@ -1,5 +1,5 @@
 /** Turns per-round results into markdown tables (stdout) and docs/benchmarks.md. */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { PathName } from './load.js';
 import { median, spread } from './stats.js';
 
@@ -177,7 +177,35 @@ export function tables(res: Results, meta: Meta): string {
   return out.join('\n');
 }
 
-export function writeDoc(file: string, body: string, meta: Meta, profile: string | null): void {
+const PROFILE_START = '<!-- profile:start -->';
+const PROFILE_END = '<!-- profile:end -->';
+
+/** The profile block of an existing doc (kept when the tables are rewritten). */
+function profileBlock(file: string): string | null {
+  if (!existsSync(file)) return null;
+  const text = readFileSync(file, 'utf8');
+  const a = text.indexOf(PROFILE_START);
+  const b = text.indexOf(PROFILE_END);
+  return a >= 0 && b > a ? text.slice(a, b + PROFILE_END.length) : null;
+}
+
+/** Replace (or add) the profile block of the doc, from a `--profile` run. */
+export function writeProfileSection(file: string, profileMd: string, meta: Meta): void {
+  const block = `${PROFILE_START}
+### Where Assay spends CPU (\`node --cpu-prof\` on the Assay process, measured rounds only)
+
+${meta.date}, \`${meta.command}\`, Assay ${meta.assayEntry}. Self time per function and per code location;
+profiling slows Assay down, so the tables above come from a separate run without it.
+
+${profileMd}
+${PROFILE_END}`;
+  const old = profileBlock(file);
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  writeFileSync(file, old ? text.replace(old, block) : text.replace(/\n## Methodology/, `\n${block}\n\n## Methodology`));
+}
+
+export function writeDoc(file: string, body: string, meta: Meta): void {
+  const profile = profileBlock(file);
   const doc = `# Benchmarks
 
 ## Gateway overhead: Assay vs direct vs Portkey
@@ -192,7 +220,7 @@ export function writeDoc(file: string, body: string, meta: Meta, profile: string
 - Command: \`${meta.command}\` (took ${Math.round(meta.elapsedS)} s)
 
 ${body}
-${profile ? `\n### Where Assay spends CPU (one \`--cpu-prof\` run, self time)\n\n${profile}\n` : ''}
+${profile ? `\n${profile}\n` : ''}
 ## Methodology
 
 - **Processes.** Four processes on one machine, all on 127.0.0.1: the fake OpenAI upstream
