@@ -53,8 +53,11 @@ export function requestBody(model: string, stream: boolean, extra: Record<string
 
 const pools = new Map<string, Pool>();
 
+/** The keep-alive pool with one connection for `t`. */
+export const probePool = (t: Target) => poolFor(t, 1);
+
 function poolFor(t: Target, concurrency: number): Pool {
-  const key = `${t.name}:${concurrency}`;
+  const key = `${t.origin}:${concurrency}`;
   let p = pools.get(key);
   if (!p) {
     p = new Pool(t.origin, {

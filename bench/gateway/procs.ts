@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export interface Child {
   name: string;
@@ -171,13 +172,18 @@ export async function startAssay(
   return { ...child, entry: entry.label, dataDir };
 }
 
-export async function startPortkey(root: string): Promise<Child> {
+/**
+ * Portkey's gateway with bench/gateway/portkey-preload.mjs (loopback-only fetch; `fix` = the
+ * immutable-headers workaround that makes its streaming work, see that file).
+ */
+export async function startPortkey(root: string, opts: { fix: boolean }): Promise<Child> {
   const port = Number(process.env.BENCH_PORTKEY_PORT) || (await freePort());
   const script = join(root, 'node_modules/@portkey-ai/gateway/build/start-server.js');
   if (!existsSync(script)) throw new Error(`Portkey gateway not installed (${script}); run: npm i -D -E @portkey-ai/gateway@1.15.2`);
   // TRUSTED_CUSTOM_HOSTS is left unset on purpose: its default list includes 127.0.0.1.
-  const env: NodeJS.ProcessEnv = { NODE_ENV: 'production' };
-  return start('portkey', process.execPath, [script, `--port=${port}`, '--headless'], {
+  const env: NodeJS.ProcessEnv = { NODE_ENV: 'production', BENCH_PORTKEY_FIX: opts.fix ? '1' : '0' };
+  const preload = pathToFileURL(join(root, 'bench/gateway/portkey-preload.mjs')).href;
+  return start(opts.fix ? 'portkey' : 'portkey (unpatched)', process.execPath, ['--import', preload, script, `--port=${port}`, '--headless'], {
     cwd: root,
     env,
     ready: (out) => (/Ready for connections/i.test(out) ? `http://127.0.0.1:${port}` : null),

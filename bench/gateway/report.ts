@@ -24,6 +24,9 @@ export interface Results {
   errors: Record<PathName, { count: number; samples: string[] }>;
   unknownField: Record<PathName, { plain: boolean; stream: boolean; error?: string }>;
   missingTraceHeader: number;
+  /** Streaming through Portkey without the header fix (null: not checked). */
+  portkeyAsInstalled: string | null;
+  portkeyFix: boolean;
 }
 
 export interface Meta {
@@ -152,6 +155,12 @@ export function tables(res: Results, meta: Meta): string {
       }),
     ),
   );
+  if (res.portkeyFix) {
+    out.push(
+      `\nPortkey runs with the benchmark's header fix (bench/gateway/portkey-preload.mjs; Portkey issue #1389). ` +
+        `As installed from npm: ${res.portkeyAsInstalled?.replace(/\s+/g, ' ').slice(0, 200) ?? 'not checked'}.`,
+    );
+  } else out.push('\nPortkey runs as installed (BENCH_PORTKEY_FIX=0).');
   if (res.missingTraceHeader) out.push(`\nAssay answers without x-assay-trace-id: ${res.missingTraceHeader}`);
   for (const p of PATHS) {
     for (const s of res.errors[p].samples) out.push(`\n- ${p} error sample: \`${s.replace(/`/g, "'").replace(/\s+/g, ' ').slice(0, 240)}\``);

@@ -10,7 +10,7 @@ import { cpus, platform, release, tmpdir } from 'node:os';
 import { execSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { closePools, runLoad, unknownFieldPassed, waitReady, type PathName, type RunResult, type Target } from './load.js';
+import { closePools, once, probePool, requestBody, runLoad, unknownFieldPassed, waitReady, type PathName, type RunResult, type Target } from './load.js';
 import { ASSAY_KEY, onExit, startAssay, startPortkey, startUpstream, type Child } from './procs.js';
 import { summarizeProfile } from './profile.js';
 import { PATHS, tables, verdict, writeDoc, writeProfileSection, type Meta, type PathRound, type Results, type ScenarioKey } from './report.js';
@@ -27,6 +27,7 @@ const SECONDS = Math.max(0.1, Math.min(60, envNum('BENCH_SECONDS', quick ? 0.5 :
 const WARM_SECONDS = quick ? 0.3 : 1;
 const GAP_MS = Math.max(0, envNum('BENCH_STREAM_GAP_MS', 1));
 const STORE_BODIES = process.env.BENCH_STORE_BODIES !== '0';
+const PORTKEY_FIX = process.env.BENCH_PORTKEY_FIX !== '0';
 const only = argv.find((a) => a.startsWith('--paths='))?.slice(8).split(',') as PathName[] | undefined;
 const paths = PATHS.filter((p) => p === 'direct' || !only || only.includes(p));
 
@@ -100,16 +101,28 @@ async function main(): Promise<void> {
       mustHaveHeader: 'x-assay-trace-id',
     });
   }
+  const portkeyTarget = (url: string): Target => ({
+    name: 'portkey',
+    origin: url,
+    path: '/v1/chat/completions',
+    headers: { authorization: 'Bearer sk-mock', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${upstream.url}/v1` },
+    model: 'bench-model',
+  });
+  let portkeyAsInstalled: string | null = null;
   if (paths.includes('portkey')) {
-    const p = await startPortkey(ROOT);
+    if (PORTKEY_FIX) {
+      // How streaming behaves without the header fix, for the record.
+      const raw = await startPortkey(ROOT, { fix: false });
+      const t = portkeyTarget(raw.url);
+      await waitReady(t);
+      const one = await once(t, probePool(t), requestBody(t.model, true), true);
+      portkeyAsInstalled = one.ok ? 'streaming works' : `streaming fails: ${one.error}`;
+      await raw.stop();
+      await closePools();
+    }
+    const p = await startPortkey(ROOT, { fix: PORTKEY_FIX });
     children.portkey = p;
-    targets.push({
-      name: 'portkey',
-      origin: p.url,
-      path: '/v1/chat/completions',
-      headers: { authorization: 'Bearer sk-mock', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${upstream.url}/v1` },
-      model: 'bench-model',
-    });
+    targets.push(portkeyTarget(p.url));
   }
   for (const t of targets) await waitReady(t);
   log(`ready: upstream ${upstream.url}${children.assay ? `, assay ${children.assay.url} (${assayEntry})` : ''}${children.portkey ? `, portkey ${children.portkey.url}` : ''}`);
@@ -119,6 +132,8 @@ async function main(): Promise<void> {
     errors: Object.fromEntries(PATHS.map((p) => [p, { count: 0, samples: [] as string[] }])) as Results['errors'],
     unknownField: Object.fromEntries(PATHS.map((p) => [p, { plain: false, stream: false }])) as Results['unknownField'],
     missingTraceHeader: 0,
+    portkeyAsInstalled,
+    portkeyFix: PORTKEY_FIX,
   };
   const count = (t: Target, r: RunResult) => {
     const e = res.errors[t.name];

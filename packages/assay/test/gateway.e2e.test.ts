@@ -205,6 +205,21 @@ describe('bad input and upstream errors', () => {
     });
     assert.equal(res.status, 413);
     assert.match(((await res.json()) as { error: { message: string } }).error.message, /max_body_bytes/);
+
+    // Chunked, without a content-length: the limit holds while reading.
+    const big = new TextEncoder().encode(JSON.stringify({ model: 'smart', messages: [{ role: 'user', content: 'y'.repeat(150_000) }] }));
+    const chunked = await fetch(`${assay.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: new ReadableStream({
+        start(c) {
+          for (let i = 0; i < big.length; i += 16_384) c.enqueue(big.subarray(i, i + 16_384));
+          c.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(chunked.status, 413);
   });
 
   test('upstream errors keep their status and message', async () => {

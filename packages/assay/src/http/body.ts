@@ -1,7 +1,8 @@
 /** Reading and validating JSON request bodies with errors that say exactly what to fix. */
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { AssayError, badRequest } from '../errors.js';
+import type { IncomingMessage } from 'node:http';
+import { AssayError, badRequest, clientClosed } from '../errors.js';
 import { formatPath } from '../config/load.js';
 
 export function tooLarge(limit: number): AssayError {
@@ -16,6 +17,9 @@ export function tooLarge(limit: number): AssayError {
 export async function readBodyText(c: Context, limit: number): Promise<string> {
   const declared = Number(c.req.header('content-length'));
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  // On Node, read the socket directly: no web-stream conversion on the hot path.
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (incoming && !incoming.readableDidRead) return readIncoming(incoming, limit);
   const body = c.req.raw.body;
   if (!body) return '';
   const reader = body.getReader();
@@ -32,6 +36,42 @@ export async function readBodyText(c: Context, limit: number): Promise<string> {
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function readIncoming(incoming: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', onError);
+      incoming.off('aborted', onAborted);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        incoming.resume(); // drain the rest so the connection stays usable
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(clientClosed(`the request body could not be read: ${err.message}`));
+    };
+    const onAborted = () => onError(new Error('the client closed the connection'));
+    incoming.on('data', onData);
+    incoming.on('end', onEnd);
+    incoming.on('error', onError);
+    incoming.on('aborted', onAborted);
+  });
 }
 
 export function parseJson(text: string): unknown {
