@@ -133,6 +133,28 @@ describe('chat completions', () => {
   });
 });
 
+describe('client disconnects', () => {
+  test('a client that goes away mid-stream releases the upstream; the trace says so', async () => {
+    const ac = new AbortController();
+    const { data, response } = await client.chat.completions
+      .create({ model: 'up/slow-100', messages: [{ role: 'user', content: 'a b c d e f g h' }], stream: true }, { signal: ac.signal })
+      .withResponse();
+    const traceId = response.headers.get('x-assay-trace-id')!;
+    try {
+      for await (const c of data) if (c.choices[0]?.delta?.content) ac.abort();
+    } catch {
+      // the SDK may raise an abort error or simply end
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const t = await trace(traceId);
+    const r = root(t);
+    assert.equal(r.status, 'error');
+    assert.equal(r.status_code, 499);
+    const attempt = t.observations.find((o) => o.parent_id === r.id)!;
+    assert.equal(attempt.status_code, 499);
+  });
+});
+
 describe('embeddings and models', () => {
   test('embeddings through a provider model', async () => {
     const res = await client.embeddings.create({ model: 'up/embed', input: ['ab', 'abcd'] });

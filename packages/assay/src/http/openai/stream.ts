@@ -3,7 +3,7 @@
  * fast as the client reads, `data: [DONE]` at the end. A failure after the first chunk is sent
  * in-band as `data: {"error":{…}}` (HTTP 200 has gone out already) and ends the stream.
  */
-import { toAssayError } from '../../errors.js';
+import { clientClosed, toAssayError } from '../../errors.js';
 import { ChunkAccumulator } from '../../gateway/accumulate.js';
 import type { ChatCompletionChunk } from '../../gateway/types.js';
 import { errorBody } from '../errors.js';
@@ -63,7 +63,7 @@ export function sseStream(
         }
       },
       async cancel() {
-        end(new Error('client closed the stream'));
+        end(clientClosed('the client closed the stream'));
         await it.return?.();
       },
     },

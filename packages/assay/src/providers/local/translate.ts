@@ -291,7 +291,7 @@ export class ChunkFactory {
     readonly model: string,
   ) {}
 
-  private base(): Omit<ChatCompletionChunk, 'choices'> {
+  private base(): { id: string; object: 'chat.completion.chunk'; created: number; model: string } {
     return { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model };
   }
 
