@@ -44,7 +44,7 @@ export interface RunningServer {
 export function createProviders(config: AssayConfig, env: ProviderEnv): Map<string, Provider> {
   const providers = new Map<string, Provider>();
   const entries = [...config.providers];
-  if (!entries.some((p) => p.id === 'local') && providerModule('local')) {
+  if (!entries.some((p) => p.id === 'local')) {
     entries.push(providerModule('local')!.configSchema.parse({ id: 'local', type: 'local' }) as (typeof entries)[number]);
   }
   for (const p of entries) {

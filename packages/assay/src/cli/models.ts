@@ -1,7 +1,9 @@
 /** `assay models list|pull`. */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { api } from './client.js';
+import type { LocalProviderConfig } from '../providers/local/index.js';
+import { api, CliError } from './client.js';
+import { configFileFor, loadCliConfig } from './config.js';
 
 export function registerModels(program: Command): void {
   const models = program.command('models').description('list models and routes; download local models');
@@ -17,9 +19,16 @@ export function registerModels(program: Command): void {
     .description('download a local GGUF model into the data dir ahead of first use (default: the model behind local/default)')
     .option('--data-dir <dir>', 'data directory (env ASSAY_DATA_DIR)', process.env.ASSAY_DATA_DIR ?? '.assay')
     .option('--uri <uri>', 'model URI to download (hf:user/repo:quant or https://…/model.gguf)')
-    .action(async (name: string | undefined, o: { dataDir: string; uri?: string }) => {
+    .option('-c, --config <file>', 'config file whose local provider names the model (env ASSAY_CONFIG; default ./assay.config.yaml if present)')
+    .option('--provider <id>', 'the local provider to pull for', 'local')
+    .action(async (name: string | undefined, o: { dataDir: string; uri?: string; config?: string; provider: string }) => {
+      const config = loadCliConfig(configFileFor(o.config, process.env), process.env);
+      const local = config.providers.find((p) => p.id === o.provider && p.type === 'local') as LocalProviderConfig | undefined;
       const { pullModel } = await import('../providers/local/index.js');
-      const path = await pullModel({ name, dataDir: resolve(o.dataDir), uri: o.uri });
-      console.log(path);
+      try {
+        console.log(await pullModel({ name, dataDir: resolve(o.dataDir), uri: o.uri, config: local }));
+      } catch (err) {
+        throw new CliError((err as Error).message);
+      }
     });
 }

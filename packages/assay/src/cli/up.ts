@@ -1,9 +1,8 @@
 /** `assay up`: start the server in the foreground until SIGINT/SIGTERM, then shut down gracefully. */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError, loadConfigFile, parseConfig } from '../config/load.js';
 import { startServer } from '../server.js';
 import { CliError } from './client.js';
+import { configFileFor, loadCliConfig } from './config.js';
 
 export interface UpOptions {
   port?: string;
@@ -22,16 +21,8 @@ export async function up(opts: UpOptions, env: NodeJS.ProcessEnv = process.env):
   const port = opts.port !== undefined ? parsePort(opts.port, '--port') : env.ASSAY_PORT ? parsePort(env.ASSAY_PORT, 'ASSAY_PORT') : 4141;
   const host = opts.host ?? env.ASSAY_HOST ?? '127.0.0.1';
   const dataDir = resolve(opts.dataDir ?? env.ASSAY_DATA_DIR ?? '.assay');
-  const explicit = opts.config ?? env.ASSAY_CONFIG;
-  const configFile = explicit ? resolve(explicit) : existsSync('assay.config.yaml') ? resolve('assay.config.yaml') : null;
-
-  let config;
-  try {
-    config = configFile ? loadConfigFile(configFile, env) : parseConfig({}, '(no config file)', env);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new CliError(err.message, 2);
-    throw err;
-  }
+  const configFile = configFileFor(opts.config, env);
+  const config = loadCliConfig(configFile, env);
 
   const server = await startServer({
     config,

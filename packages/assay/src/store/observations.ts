@@ -2,7 +2,7 @@
  * Repository for observations: append-only inserts in batches, the narrow trace list, and the
  * full trace for the detail view.
  */
-import type { Observation, ObservationStatus, ObservationType } from '../tracing/span.js';
+import type { Observation, ObservationStatus } from '../tracing/span.js';
 import type { Db } from './db.js';
 import { fromJson, toJson } from './db.js';
 
@@ -20,32 +20,6 @@ export interface TraceFilter {
   to?: number;
 }
 
-/** One row of the trace list: a root observation without its bodies. */
-export interface TraceSummary {
-  trace_id: string;
-  id: string;
-  type: ObservationType;
-  name: string;
-  start_time: number;
-  end_time: number | null;
-  status: ObservationStatus;
-  status_code: number | null;
-  error: string | null;
-  model: string | null;
-  route: string | null;
-  provider: string | null;
-  key_id: string | null;
-  user_id: string | null;
-  session_id: string | null;
-  tags: string[];
-  input_tokens: number | null;
-  output_tokens: number | null;
-  total_tokens: number | null;
-  cost: number | null;
-  latency_ms: number | null;
-  ttft_ms: number | null;
-}
-
 export interface Page<T> {
   data: T[];
   next_cursor: string | null;
@@ -56,6 +30,9 @@ const LIST_COLUMNS = [
   'provider', 'key_id', 'user_id', 'session_id', 'tags', 'input_tokens', 'output_tokens', 'total_tokens', 'cost',
   'latency_ms', 'ttft_ms',
 ] as const;
+
+/** One row of the trace list: a root observation without its bodies. */
+export type TraceSummary = Pick<Observation, (typeof LIST_COLUMNS)[number]>;
 
 const JSON_FIELDS = ['tags', 'usage', 'input', 'output', 'metadata'] as const;
 

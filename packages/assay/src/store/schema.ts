@@ -1,4 +1,5 @@
 /** Kysely table types: one place that says what is in the database. */
+import type { Observation } from '../tracing/span.js';
 
 /** JSON columns are jsonb on PostgreSQL and text on SQLite; repositories encode and decode them. */
 export type JsonColumn = unknown;
@@ -18,36 +19,12 @@ export interface ApiKeysTable {
   revoked_at: number | null;
 }
 
-export interface ObservationsTable {
-  id: string;
-  trace_id: string;
-  parent_id: string | null;
-  project_id: string;
+/** The observation row (tracing/span.ts) with its JSON fields as columns. */
+export type ObservationJsonField = 'tags' | 'usage' | 'input' | 'output' | 'metadata';
+export type ObservationsTable = Omit<Observation, ObservationJsonField | 'type' | 'status'> & {
   type: string;
-  name: string;
-  start_time: number;
-  end_time: number | null;
   status: string;
-  status_code: number | null;
-  error: string | null;
-  model: string | null;
-  route: string | null;
-  provider: string | null;
-  key_id: string | null;
-  user_id: string | null;
-  session_id: string | null;
-  tags: JsonColumn;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  total_tokens: number | null;
-  usage: JsonColumn;
-  cost: number | null;
-  latency_ms: number | null;
-  ttft_ms: number | null;
-  input: JsonColumn;
-  output: JsonColumn;
-  metadata: JsonColumn;
-}
+} & Record<ObservationJsonField, JsonColumn>;
 
 export interface Database {
   api_keys: ApiKeysTable;

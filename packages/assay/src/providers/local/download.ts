@@ -75,9 +75,10 @@ export interface FetchModelOptions {
 /** Download `uri` into <dataDir>/models (or find it there) and return the file path. Errors: the 503 above. */
 export async function fetchModel(uri: string, opts: FetchModelOptions): Promise<string> {
   const directory = modelsDir(opts.dataDir);
+  const fileName = urlFileName(uri);
   try {
     // Already downloaded? (resolveModelFile checks the expected file names without the network.)
-    return await resolveModelFile(uri, { directory, download: false, cli: false });
+    return await resolveModelFile(uri, { directory, download: false, cli: false, fileName });
   } catch {
     // not there yet
   }
@@ -104,6 +105,7 @@ export async function fetchModel(uri: string, opts: FetchModelOptions): Promise<
     });
     const download = resolveModelFile(uri, {
       directory,
+      fileName,
       cli: false,
       signal: stall.signal,
       onProgress: (s) => {
@@ -123,6 +125,20 @@ export async function fetchModel(uri: string, opts: FetchModelOptions): Promise<
   } finally {
     if (timer) clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+/**
+ * For a plain https URL, the file name to store it under (its last path segment), so a later
+ * start finds it offline; hf: URIs are named by node-llama-cpp (e.g. "hf_<user>_<file>.gguf").
+ */
+function urlFileName(uri: string): string | undefined {
+  if (!/^https?:\/\//i.test(uri)) return undefined;
+  try {
+    const name = decodeURIComponent(basename(new URL(uri).pathname));
+    return /\.gguf$/i.test(name) ? name : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -36,6 +36,8 @@ export class LocalProvider implements Provider {
   private readonly handles = new Map<string, LocalModel>();
   /** Aborted by close(): stops every running generation. */
   private readonly closing = new AbortController();
+  /** Generations in flight, awaited by close() before contexts are disposed. */
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(
     private readonly config: LocalProviderConfig,
@@ -132,13 +134,22 @@ export class LocalProvider implements Provider {
     const created = Math.floor(Date.now() / 1000);
     const sequence = res.sequences[permit.slot];
 
+    const track = <T>(p: Promise<T>): Promise<T> => {
+      this.running.add(p);
+      p.then(
+        () => this.running.delete(p),
+        () => this.running.delete(p),
+      );
+      return p;
+    };
+
     if (!req.stream) {
       const sink: GenerationSink = { text() {}, toolStart() {}, toolArgs() {} };
       try {
-        const outcome = await generate(sequence, prep, sink, run.signal);
+        const outcome = await track(generate(sequence, prep, sink, run.signal));
         return { kind: 'response', response: toCompletion(id, created, req.model, outcome) };
       } catch (err) {
-        throw this.generationError(err, h.target, false);
+        throw this.generationError(err, h.target, false, run.signal);
       } finally {
         cleanup();
       }
@@ -162,21 +173,21 @@ export class LocalProvider implements Provider {
         channel.push(chunks.toolArgs(i, a));
       },
     };
-    generate(sequence, prep, sink, run.signal)
+    track(generate(sequence, prep, sink, run.signal))
       .then((outcome) => {
         channel.push(chunks.finish(outcome.finishReason));
         channel.push(chunks.usage(outcome.usage));
         channel.end();
       })
-      .catch((err) => channel.fail(this.generationError(err, h.target, sent)))
+      .catch((err) => channel.fail(this.generationError(err, h.target, sent, run.signal)))
       .finally(cleanup);
     return { kind: 'stream', chunks: channel };
   }
 
-  /** Abort reasons pass through; anything else llama.cpp threw becomes an UpstreamError. */
-  private generationError(err: unknown, target: string, afterFirstChunk: boolean): Error {
+  /** A stopped run fails with the reason it was stopped; anything else llama.cpp threw becomes an UpstreamError. */
+  private generationError(err: unknown, target: string, afterFirstChunk: boolean, run: AbortSignal): Error {
+    if (run.aborted) return signalReason(run);
     if (err instanceof AssayError) return err;
-    if (err instanceof Error && (err.name === 'AbortError' || err.message === 'stream closed by the consumer')) return err;
     const message = err instanceof Error ? err.message : String(err);
     return new UpstreamError({
       status: afterFirstChunk ? 502 : 500,
@@ -204,7 +215,7 @@ export class LocalProvider implements Provider {
     const handles = [...this.handles.values()];
     this.handles.clear();
     // Let aborted generations unwind before their contexts go away.
-    await new Promise((r) => setTimeout(r, 0));
+    await Promise.allSettled([...this.running]);
     for (const h of handles) await h.dispose(this.closedError(h.target.slice(this.id.length + 1)));
     await this.runtime.dispose();
   }

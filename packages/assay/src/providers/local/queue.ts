@@ -167,8 +167,13 @@ export class Channel<T> implements AsyncIterableIterator<T> {
     if (!this.pending || this.items.length > 0) return;
     const p = this.pending;
     this.pending = null;
-    if (this.error !== null) p.reject(this.error);
-    else p.resolve({ value: undefined, done: true });
+    if (this.error !== null) {
+      const e = this.error;
+      this.error = null; // report a failure once, then behave as finished
+      p.reject(e);
+    } else {
+      p.resolve({ value: undefined, done: true });
+    }
   }
 
   next(): Promise<IteratorResult<T>> {
