@@ -68,7 +68,9 @@ function start(
   args: string[],
   opts: { env?: NodeJS.ProcessEnv; cwd?: string; ready: (output: string) => string | null; timeoutMs?: number },
 ): Promise<Child> {
-  const proc = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
+  for (const [k, v] of Object.entries(opts.env ?? {})) if (v === undefined) delete env[k]; // undefined = unset
+  const proc = spawn(cmd, args, { cwd: opts.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
   children.add(proc);
   let output = '';
   const keep = (b: Buffer) => {
@@ -148,13 +150,15 @@ export async function startAssay(
   upstreamUrl: string,
   opts: { storeBodies: boolean; cpuProfDir?: string },
 ): Promise<Child & { entry: string; dataDir: string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'assay-bench-'));
+  // BENCH_DATA_DIR: where the temp data dir (SQLite file) goes, e.g. /dev/shm to take the disk out.
+  const dataDir = mkdtempSync(join(process.env.BENCH_DATA_DIR || tmpdir(), 'assay-bench-'));
   onExit(() => rmSync(dataDir, { recursive: true, force: true }));
   const configFile = join(dataDir, 'bench.config.yaml');
   // JSON is valid YAML.
   const config = {
     providers: [{ id: 'up', type: 'openai', base_url: `${upstreamUrl}/v1` }],
-    ...(opts.storeBodies ? {} : { tracing: { store_bodies: false } }),
+    // BENCH_ASSAY_TRACING: extra `tracing` settings as JSON, e.g. '{"flush_interval_ms":10000}' (diagnosis only).
+    tracing: { ...(opts.storeBodies ? {} : { store_bodies: false }), ...JSON.parse(process.env.BENCH_ASSAY_TRACING || '{}') },
   };
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   const entry = assayEntry(root);
@@ -180,8 +184,9 @@ export async function startPortkey(root: string, opts: { fix: boolean }): Promis
   const port = Number(process.env.BENCH_PORTKEY_PORT) || (await freePort());
   const script = join(root, 'node_modules/@portkey-ai/gateway/build/start-server.js');
   if (!existsSync(script)) throw new Error(`Portkey gateway not installed (${script}); run: npm i -D -E @portkey-ai/gateway@1.15.2`);
-  // TRUSTED_CUSTOM_HOSTS is left unset on purpose: its default list includes 127.0.0.1.
-  const env: NodeJS.ProcessEnv = { NODE_ENV: 'production', BENCH_PORTKEY_FIX: opts.fix ? '1' : '0' };
+  // TRUSTED_CUSTOM_HOSTS is unset on purpose: its default list (localhost, 127.0.0.1, ::1,
+  // host.docker.internal) allows the upstream, and setting it replaces that list.
+  const env: NodeJS.ProcessEnv = { NODE_ENV: 'production', BENCH_PORTKEY_FIX: opts.fix ? '1' : '0', TRUSTED_CUSTOM_HOSTS: undefined };
   const preload = pathToFileURL(join(root, 'bench/gateway/portkey-preload.mjs')).href;
   return start(opts.fix ? 'portkey' : 'portkey (unpatched)', process.execPath, ['--import', preload, script, `--port=${port}`, '--headless'], {
     cwd: root,

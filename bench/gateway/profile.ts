@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 interface CpuNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  children?: number[];
 }
 interface CpuProfile {
   startTime: number;
@@ -16,6 +17,9 @@ interface CpuProfile {
   samples: number[];
   timeDeltas: number[];
 }
+
+/** Assay's trace store writes (kysely over better-sqlite3, or pg). */
+export const TRACE_STORE = { label: 'Trace store writes (kysely / better-sqlite3)', match: /\/kysely\/|\/better-sqlite3\/|\/pg\/|store\/observations/ };
 
 function where(url: string): string {
   if (!url) return '(native / VM)';
@@ -46,7 +50,12 @@ function short(url: string): string {
  * `sinceUs`: only count samples taken at or after this CLOCK_MONOTONIC time in µs (what
  * `process.hrtime.bigint() / 1000n` gives in any process), e.g. to leave out start-up and warm-up.
  */
-export function summarizeProfile(file: string, top = 15, sinceUs = 0): string {
+export function summarizeProfile(
+  file: string,
+  top = 15,
+  sinceUs = 0,
+  opts: { episodes?: { label: string; match: RegExp } } = {},
+): string {
   const prof = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
@@ -92,7 +101,60 @@ export function summarizeProfile(file: string, top = 15, sinceUs = 0): string {
   for (const [g, us] of [...groups].sort((a, b) => b[1] - a[1]).slice(0, top)) {
     lines.push(`| ${(us / 1000).toFixed(0)} | ${pct(us)} | ${g} |`);
   }
+  if (opts.episodes) {
+    const e = episodes(prof, opts.episodes.match, since);
+    if (e.count) {
+      lines.push(
+        `\n${opts.episodes.label}: ${e.count} synchronous stretches on the event loop, ` +
+          `p50 ${ms(e.p50)}, p90 ${ms(e.p90)}, p99 ${ms(e.p99)}, max ${ms(e.max)} ms, ${ms(e.sum)} ms in all.`,
+      );
+    }
+  }
   return lines.join('\n');
+}
+
+const ms = (us: number) => (us / 1000).toFixed(1);
+
+/**
+ * Stretches of consecutive samples whose stack has a frame matching `match` (GC and "(program)"
+ * samples inside a stretch count towards it): how long that code holds the event loop at a time.
+ */
+function episodes(prof: CpuProfile, match: RegExp, since: number) {
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const memo = new Map<number, boolean>();
+  const hit = (id: number): boolean => {
+    let r = memo.get(id);
+    if (r !== undefined) return r;
+    r = false;
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const cf = byId.get(cur)!.callFrame;
+      if (match.test(cf.url) || match.test(cf.functionName)) {
+        r = true;
+        break;
+      }
+    }
+    memo.set(id, r);
+    return r;
+  };
+  const out: number[] = [];
+  let cur = 0;
+  let ts = prof.startTime;
+  prof.samples.forEach((id, i) => {
+    ts += prof.timeDeltas[i] ?? 0;
+    if (ts < since) return;
+    const dt = prof.timeDeltas[i + 1] ?? 0; // the time until the next sample is spent in this one
+    const fn = byId.get(id)!.callFrame.functionName;
+    if (hit(id) || (cur > 0 && (fn === '(garbage collector)' || fn === '(program)'))) cur += dt;
+    else if (cur > 0) {
+      out.push(cur);
+      cur = 0;
+    }
+  });
+  out.sort((a, b) => a - b);
+  const q = (p: number) => out[Math.floor(p * (out.length - 1))] ?? NaN;
+  return { count: out.length, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: out.at(-1) ?? NaN, sum: out.reduce((a, b) => a + b, 0) };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
@@ -101,5 +163,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.error('usage: node --import tsx bench/gateway/profile.ts FILE.cpuprofile [TOP]');
     process.exit(2);
   }
-  console.log(summarizeProfile(file, Number(top) || 25));
+  console.log(summarizeProfile(file, Number(top) || 25, 0, { episodes: TRACE_STORE }));
 }

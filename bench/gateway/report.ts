@@ -20,6 +20,8 @@ export interface PathRound {
 }
 
 export interface Results {
+  /** The paths that were run. */
+  paths: PathName[];
   rounds: Record<ScenarioKey, Record<PathName, PathRound[]>>;
   errors: Record<PathName, { count: number; samples: string[] }>;
   unknownField: Record<PathName, { plain: boolean; stream: boolean; error?: string }>;
@@ -32,6 +34,7 @@ export interface Results {
 export interface Meta {
   date: string;
   machine: string;
+  cores: number;
   node: string;
   command: string;
   rounds: number;
@@ -84,6 +87,7 @@ export function verdict(res: Results): Verdict {
 export function tables(res: Results, meta: Meta): string {
   const out: string[] = [];
   const R = res.rounds;
+  const PATHS = res.paths;
   const range = (s: { min: number; max: number }) => `${plus(s.min)} … ${plus(s.max)}`;
 
   out.push('### Added latency, concurrency 1, non-stream (ms)\n');
@@ -155,7 +159,8 @@ export function tables(res: Results, meta: Meta): string {
       }),
     ),
   );
-  if (res.portkeyFix) {
+  if (!PATHS.includes('portkey')) out.push('\nPortkey was not run (--paths).');
+  else if (res.portkeyFix) {
     out.push(
       `\nPortkey runs with the benchmark's header fix (bench/gateway/portkey-preload.mjs; Portkey issue #1389). ` +
         `As installed from npm: ${res.portkeyAsInstalled?.replace(/\s+/g, ' ').slice(0, 200) ?? 'not checked'}.`,
@@ -168,14 +173,14 @@ export function tables(res: Results, meta: Meta): string {
   }
 
   out.push('\n### Targets\n');
-  const yes = (b: boolean) => (b ? 'met' : '**missed**');
+  const yes = (b: boolean, x: number) => (!Number.isFinite(x) ? 'n/a' : b ? 'met' : '**missed**');
   out.push(
     table(
       ['target', 'measured', 'result'],
       [
-        ['Assay added p50 ≤ 0.5 ms (c=1, tracing on)', `${plus(v.addedP50, 3)} ms`, yes(v.addedP50 <= 0.5)],
-        ['Assay added p99 ≤ 2 ms (c=1, tracing on)', `${plus(v.addedP99, 3)} ms`, yes(v.addedP99 <= 2)],
-        ['Assay max req/s ≥ 2× Portkey', `${f(v.ratio)}×`, yes(v.ratio >= 2)],
+        ['Assay added p50 ≤ 0.5 ms (c=1, tracing on)', `${plus(v.addedP50, 3)} ms`, yes(v.addedP50 <= 0.5, v.addedP50)],
+        ['Assay added p99 ≤ 2 ms (c=1, tracing on)', `${plus(v.addedP99, 3)} ms`, yes(v.addedP99 <= 2, v.addedP99)],
+        ['Assay max req/s ≥ 2× Portkey', `${f(v.ratio)}×`, yes(v.ratio >= 2, v.ratio)],
       ],
     ),
   );
@@ -188,15 +193,18 @@ export function tables(res: Results, meta: Meta): string {
 
 const PROFILE_START = '<!-- profile:start -->';
 const PROFILE_END = '<!-- profile:end -->';
+const NOTES_START = '<!-- notes:start -->';
+const NOTES_END = '<!-- notes:end -->';
 
-/** The profile block of an existing doc (kept when the tables are rewritten). */
-function profileBlock(file: string): string | null {
+/** A marked block of an existing doc (kept when the tables are rewritten): the profile, hand-written notes. */
+function block(file: string, start: string, end: string): string | null {
   if (!existsSync(file)) return null;
   const text = readFileSync(file, 'utf8');
-  const a = text.indexOf(PROFILE_START);
-  const b = text.indexOf(PROFILE_END);
-  return a >= 0 && b > a ? text.slice(a, b + PROFILE_END.length) : null;
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  return a >= 0 && b > a ? text.slice(a, b + end.length) : null;
 }
+const profileBlock = (file: string) => block(file, PROFILE_START, PROFILE_END);
 
 /** Replace (or add) the profile block of the doc, from a `--profile` run. */
 export function writeProfileSection(file: string, profileMd: string, meta: Meta): void {
@@ -210,17 +218,20 @@ ${profileMd}
 ${PROFILE_END}`;
   const old = profileBlock(file);
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  writeFileSync(file, old ? text.replace(old, block) : text.replace(/\n## Methodology/, `\n${block}\n\n## Methodology`));
+  // Function replacers: the profile text may contain `$` patterns.
+  writeFileSync(file, old ? text.replace(old, () => block) : text.replace(/\n## Methodology/, () => `\n${block}\n\n## Methodology`));
 }
 
 export function writeDoc(file: string, body: string, meta: Meta): void {
   const profile = profileBlock(file);
+  const notes = block(file, NOTES_START, NOTES_END);
   const doc = `# Benchmarks
 
 ## Gateway overhead: Assay vs direct vs Portkey
 
-> **These numbers come from a 2-core shared (noisy) machine.** Absolute values move by tens of
-> percent between runs; the comparisons inside one run (same machine, same minute, interleaved
+> **These numbers come from a ${meta.cores}-core ${meta.cores <= 2 ? 'shared (noisy) ' : ''}machine** on which the load
+> generator, the fake upstream and the gateway share the cores. Absolute values move by tens of
+> percent between runs; the comparisons inside one run (same machine, same minutes, interleaved
 > rounds) are what this benchmark is for. Rerun it on your own hardware before quoting numbers.
 
 - Date: ${meta.date}
@@ -229,7 +240,7 @@ export function writeDoc(file: string, body: string, meta: Meta): void {
 - Command: \`${meta.command}\` (took ${Math.round(meta.elapsedS)} s)
 
 ${body}
-${profile ? `\n${profile}\n` : ''}
+${notes ? `\n${notes}\n` : ''}${profile ? `\n${profile}\n` : ''}
 ## Methodology
 
 - **Processes.** Four processes on one machine, all on 127.0.0.1: the fake OpenAI upstream
@@ -251,6 +262,13 @@ ${profile ? `\n${profile}\n` : ''}
 - **Max requests/s** = the best of the c=1 and c=32 median throughputs. On 2 cores the client, the upstream
   and the gateway share the CPU, so this is a relative number. "Gateway CPU µs/req" (from /proc) is less
   sensitive to that: it is the gateway process's own CPU time per request.
+- **Portkey specifics.** The gateway runs with \`bench/gateway/portkey-preload.mjs\` (\`node --import\`), which
+  (a) refuses any \`fetch\` to a non-loopback host, and (b) unless \`BENCH_PORTKEY_FIX=0\`, copies each upstream
+  response into one with mutable headers: as installed from npm (it resolves \`@hono/node-server\` 1.19.x), Portkey
+  1.15.2 answers every streaming chat completion with HTTP 500 (\`TypeError: immutable\` in \`updateHeaders\`,
+  Portkey issue #1389); the run checks and prints that once. Portkey's stream handler also waits 25 ms before it
+  forwards the first event (a \`setTimeout(25)\` in its SSE splitter), which is most of its TTFT overhead.
+  127.0.0.1 custom hosts work with \`TRUSTED_CUSTOM_HOSTS\` unset (setting it replaces that default list).
 - **Correctness.** Errors count non-2xx answers, bodies without \`choices\`, streams without \`data: [DONE]\`
   and socket errors. Each gateway is also sent a request with an unknown top-level field
   (\`bench_unknown_field\`); "passed" means the upstream received it.
@@ -262,11 +280,17 @@ npm ci
 npm run bench:gateway                 # full run, ~2–3 min; rewrites this file
 npm run bench:gateway -- --quick      # ~20 s smoke run; prints only (add --write to write this file)
 BENCH_ROUNDS=8 BENCH_SECONDS=3 npm run bench:gateway   # longer, steadier
-npm run bench:gateway -- --profile    # also profile Assay (node --cpu-prof) and list top self-time functions
+npm run bench:gateway -- --profile    # separate run with Assay under node --cpu-prof: top self-time functions;
+                                      # rewrites only the profile section of this file
 \`\`\`
 
 Other knobs: \`BENCH_STREAM_GAP_MS\` (gap between upstream SSE chunks, default 1), \`BENCH_ASSAY_ENTRY=src|dist\`
-(default: dist when it is newer than the sources), \`BENCH_STORE_BODIES=0\`, \`--no-write\`.
+(default: dist when it is newer than the sources), \`BENCH_STORE_BODIES=0\`, \`BENCH_DATA_DIR\` (where Assay's temporary
+data dir goes, e.g. \`/dev/shm\`), \`BENCH_PORTKEY_FIX=0\`, \`BENCH_PORTKEY_PORT\` (default: a free port; 8787 is
+Portkey's usual one), \`BENCH_PROFILE_DIR\` (keep the \`.cpuprofile\`), \`BENCH_ASSAY_TRACING\` (JSON merged into
+Assay's \`tracing\` config, for diagnosis), \`--paths=direct,assay\`, \`--no-write\`. The "Findings" section between
+\`notes\` markers is written by hand and kept when the tables are regenerated.
+\`node --import tsx bench/gateway/profile.ts FILE.cpuprofile\` summarises any CPU profile the same way.
 `;
   writeFileSync(file, doc);
 }

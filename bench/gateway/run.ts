@@ -3,16 +3,17 @@
  * interleaved in one run. See docs/benchmarks.md for the method.
  *
  *   npm run bench:gateway [-- --quick] [--profile] [--write | --no-write] [--paths=direct,assay,portkey]
- *   env: BENCH_ROUNDS, BENCH_SECONDS, BENCH_STREAM_GAP_MS, BENCH_STORE_BODIES=0, BENCH_ASSAY_ENTRY=src|dist
+ *   env: BENCH_ROUNDS, BENCH_SECONDS, BENCH_STREAM_GAP_MS, BENCH_STORE_BODIES=0, BENCH_ASSAY_ENTRY=src|dist,
+ *        BENCH_PORTKEY_FIX=0, BENCH_PROFILE_DIR (keep the .cpuprofile there)
  */
 import { readFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { cpus, platform, release, tmpdir } from 'node:os';
+import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { execSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closePools, once, probePool, requestBody, runLoad, unknownFieldPassed, waitReady, type PathName, type RunResult, type Target } from './load.js';
 import { ASSAY_KEY, onExit, startAssay, startPortkey, startUpstream, type Child } from './procs.js';
-import { summarizeProfile } from './profile.js';
+import { summarizeProfile, TRACE_STORE } from './profile.js';
 import { PATHS, tables, verdict, writeDoc, writeProfileSection, type Meta, type PathRound, type Results, type ScenarioKey } from './report.js';
 import { summarize } from './stats.js';
 
@@ -70,7 +71,7 @@ function cpuMs(pid: number | undefined): number {
 function machine(): string {
   let model = cpus()[0]?.model?.trim() ?? 'unknown CPU';
   model = model.replace(/\s+/g, ' ');
-  return `${cpus().length} cores (${model}), ${platform()} ${release()}, shared/noisy 2-core class machine`;
+  return `${cpus().length} cores (${model}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}`;
 }
 
 async function main(): Promise<void> {
@@ -84,7 +85,8 @@ async function main(): Promise<void> {
   let assayEntry = 'not run';
   let profDir: string | undefined;
   if (paths.includes('assay')) {
-    if (profile) {
+    if (profile && process.env.BENCH_PROFILE_DIR) profDir = resolve(process.env.BENCH_PROFILE_DIR); // kept
+    else if (profile) {
       profDir = mkdtempSync(join(tmpdir(), 'assay-bench-prof-'));
       onExit(() => rmSync(profDir!, { recursive: true, force: true }));
     }
@@ -128,6 +130,7 @@ async function main(): Promise<void> {
   log(`ready: upstream ${upstream.url}${children.assay ? `, assay ${children.assay.url} (${assayEntry})` : ''}${children.portkey ? `, portkey ${children.portkey.url}` : ''}`);
 
   const res: Results = {
+    paths: targets.map((t) => t.name),
     rounds: Object.fromEntries(SCENARIOS.map((s) => [s.key, Object.fromEntries(PATHS.map((p) => [p, [] as PathRound[]]))])) as Results['rounds'],
     errors: Object.fromEntries(PATHS.map((p) => [p, { count: 0, samples: [] as string[] }])) as Results['errors'],
     unknownField: Object.fromEntries(PATHS.map((p) => [p, { plain: false, stream: false }])) as Results['unknownField'],
@@ -193,8 +196,11 @@ async function main(): Promise<void> {
   let profileMd: string | null = null;
   if (children.assay && profDir) {
     await children.assay.stop(15_000);
-    const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
-    profileMd = file ? summarizeProfile(join(profDir, file), 15, Number(measureFrom)) : `(no .cpuprofile was written; Assay output:\n${children.assay.log()})`;
+    // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (tsx's loader thread writes one too).
+    const pid = children.assay.proc.pid;
+    const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile') && f.includes(`.${pid}.0.`));
+    if (file) log(`Assay CPU profile: ${join(profDir, file)}`);
+    profileMd = file ? summarizeProfile(join(profDir, file), 15, Number(measureFrom), { episodes: TRACE_STORE }) : `(no .cpuprofile was written; Assay output:\n${children.assay.log()})`;
   }
   await Promise.all(Object.values(children).map((c) => c!.stop()));
   await upstream.stop();
@@ -202,9 +208,10 @@ async function main(): Promise<void> {
   const meta: Meta = {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     machine: machine(),
+    cores: cpus().length,
     node: process.version,
     command: `${Object.entries(process.env)
-      .filter(([k]) => k.startsWith('BENCH_'))
+      .filter(([k]) => k.startsWith('BENCH_') && k !== 'BENCH_PROFILE_DIR')
       .map(([k, v]) => `${k}=${v} `)
       .join('')}npm run bench:gateway${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
     rounds: ROUNDS,

@@ -37,7 +37,7 @@ export async function up(opts: UpOptions, env: NodeJS.ProcessEnv = process.env):
 
   const out = process.stderr;
   out.write(`Assay ${server.deps.version} listening on ${server.url}\n`);
-  out.write(`  OpenAI-compatible API: ${server.url}/v1   dashboard: ${server.url}/\n`);
+  out.write(`  OpenAI-compatible API: ${server.url}/v1   web: ${server.url}/\n`);
   out.write(`  config: ${configFile ?? 'none (add assay.config.yaml or pass --config)'}\n`);
   out.write(`  store: ${server.deps.store.dialect}${server.deps.store.dialect === 'sqlite' ? ` (${env.ASSAY_DATABASE_URL || resolve(dataDir, 'assay.db')})` : ''}\n`);
   const models = server.deps.registry.list().map((m) => m.id);
