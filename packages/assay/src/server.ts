@@ -82,7 +82,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     router,
     chat: compose([], router.chat),
     embeddings: router.embeddings,
-    shutdown: new AbortController(),
     version: VERSION,
     startedAt: Date.now(),
   };
@@ -106,8 +105,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const grace = new Promise<void>((resolve) => setTimeout(resolve, opts.shutdownGraceMs ?? 30_000).unref());
       await Promise.race([closed, grace]);
       clearInterval(idle);
-      deps.shutdown.abort(new Error('server shutting down'));
-      server.closeAllConnections();
+      server.closeAllConnections(); // in-flight calls see their client go away and stop
       await closed;
       await recorder.close();
       keys.stop();

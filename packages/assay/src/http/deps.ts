@@ -17,8 +17,6 @@ export interface AppDeps {
   /** The composed chat pipeline (layers over the router). */
   chat: ChatHandler;
   embeddings: EmbeddingsHandler;
-  /** Aborted when a shutdown's grace period runs out: in-flight calls stop then. */
-  shutdown: AbortController;
   version: string;
   startedAt: number;
 }

@@ -9,7 +9,9 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { migrate } from './migrations/index.js';
 
-export type DialectName = 'sqlite' | 'postgres';
+import type { DialectName } from './json.js';
+
+export type { DialectName };
 
 export interface StoreLocation {
   dialect: DialectName;
@@ -92,13 +94,5 @@ export async function openDb(loc: StoreLocation): Promise<Db> {
   return { kysely, dialect: loc.dialect, close: () => kysely.destroy() };
 }
 
-/** JSON columns: encode on write (text on SQLite, jsonb on PostgreSQL both take a JSON string). */
-export const toJson = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
-/** JSON columns: decode on read (PostgreSQL returns parsed jsonb, SQLite returns the text written). */
-export function fromJson<T>(dialect: DialectName, v: unknown): T | null {
-  if (v === null || v === undefined) return null;
-  if (dialect === 'postgres' || typeof v !== 'string') return v as T;
-  return JSON.parse(v) as T;
-}
-
+export { toJson, fromJson } from './json.js';
 export { sql };

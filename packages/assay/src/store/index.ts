@@ -2,6 +2,7 @@
 import { openDb, resolveStoreLocation, type Db, type DialectName, type StoreLocation } from './db.js';
 import { KeysRepo } from './keys.js';
 import { ObservationsRepo } from './observations.js';
+import { SqliteWriter } from './sqlite-writer.js';
 
 export interface Store {
   readonly dialect: DialectName;
@@ -13,12 +14,16 @@ export interface Store {
 
 export async function openStore(location: StoreLocation): Promise<Store> {
   const db = await openDb(location);
+  const writer = location.dialect === 'sqlite' && location.target !== ':memory:' ? new SqliteWriter(location.target) : null;
   return {
     dialect: db.dialect,
     db,
     keys: new KeysRepo(db),
-    observations: new ObservationsRepo(db),
-    close: () => db.close(),
+    observations: new ObservationsRepo(db, writer),
+    close: async () => {
+      await writer?.close();
+      await db.close();
+    },
   };
 }
 

@@ -4,7 +4,9 @@
  */
 import type { Observation, ObservationStatus } from '../tracing/span.js';
 import type { Db } from './db.js';
-import { fromJson, toJson } from './db.js';
+import { fromJson } from './db.js';
+import { encodeObservation } from './observation-row.js';
+import type { SqliteWriter } from './sqlite-writer.js';
 
 export interface TraceFilter {
   projectId?: string;
@@ -36,7 +38,7 @@ export type TraceSummary = Pick<Observation, (typeof LIST_COLUMNS)[number]>;
 
 const JSON_FIELDS = ['tags', 'usage', 'input', 'output', 'metadata'] as const;
 
-/** Rows per INSERT statement: 28 columns × 200 stays far below SQLite's and PostgreSQL's parameter limits. */
+/** Rows per INSERT statement: 28 columns × 200 stays far below PostgreSQL's parameter limit. */
 const INSERT_CHUNK = 200;
 
 export function encodeCursor(startTime: number, id: string): string {
@@ -53,26 +55,24 @@ export function decodeCursor(cursor: string): { startTime: number; id: string } 
 }
 
 export class ObservationsRepo {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly writer: SqliteWriter | null = null,
+  ) {}
 
-  /** Insert observations in one transaction; a row already present (same trace and id) is kept as it is. */
+  /**
+   * Insert observations in one transaction; a row already present (same trace and id) is kept as
+   * it is. On SQLite a file database is written from a worker thread (sqlite-writer.ts), so the
+   * commit never blocks the event loop.
+   */
   async insertMany(rows: readonly Observation[]): Promise<void> {
     if (rows.length === 0) return;
+    if (this.writer) return this.writer.write(rows);
     await this.db.kysely.transaction().execute(async (trx) => {
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        const values = rows.slice(i, i + INSERT_CHUNK).map((o) => ({
-          ...o,
-          start_time: Math.round(o.start_time),
-          end_time: o.end_time === null ? null : Math.round(o.end_time),
-          tags: toJson(o.tags),
-          usage: toJson(o.usage),
-          input: toJson(o.input),
-          output: toJson(o.output),
-          metadata: toJson(o.metadata),
-        }));
         await trx
           .insertInto('observations')
-          .values(values)
+          .values(rows.slice(i, i + INSERT_CHUNK).map(encodeObservation))
           .onConflict((oc) => oc.columns(['trace_id', 'id']).doNothing())
           .execute();
       }

@@ -79,7 +79,7 @@ export async function execute<T>(
         ctx.span.set({ model: target.ref, provider: target.provider.id }).meta({ attempts: n, ...(skipped.length ? { skipped_in_cooldown: skipped } : {}) });
         return { value, target, attempts: n, upstreamMs };
       } catch (err) {
-        timer.clear();
+        timer.dispose();
         upstreamMs += span.elapsed();
         const e = attemptError(err, target, timer, ctx);
         span.fail(e).end();

@@ -62,7 +62,7 @@ export function createRouter(opts: RouterOptions): Router {
       upstreamReq.model = target.model;
       const result = await target.provider.chat({ ...upstreamReq }, { signal: timer.signal, span });
       if (result.kind === 'response') {
-        timer.clear();
+        timer.dispose();
         span.end({ status_code: 200, ...usageFields(result.response.usage) });
         return result;
       }
@@ -115,10 +115,10 @@ export function createRouter(opts: RouterOptions): Router {
         }
       }
       done = true;
-      timer.clear();
+      timer.dispose();
       span.end({ status_code: 200, ...usageFields(usage), metadata: { ...span.observation.metadata, finish_reason: finish } });
     } finally {
-      timer.clear();
+      timer.dispose();
       if (!done && !span.isEnded) {
         // The consumer stopped early (client disconnect): release the upstream.
         span.fail({ message: 'client closed the stream', status: 499 }).end(usageFields(usage));
@@ -132,7 +132,7 @@ export function createRouter(opts: RouterOptions): Router {
     ctx.span.set({ route: plan.route });
     const done = await execute(plan, ctx, 'embedding', deps, async (target, span, timer) => {
       const res = await target.provider.embeddings({ ...req, model: target.model, assay: undefined }, { signal: timer.signal, span });
-      timer.clear();
+      timer.dispose();
       span.end({ status_code: 200, input_tokens: res.usage?.prompt_tokens ?? null, total_tokens: res.usage?.total_tokens ?? null });
       return res;
     });

@@ -8,7 +8,8 @@ import { isValidClientTraceId, newTraceId } from '../../tracing/ids.js';
 import { emptyObservation, Span } from '../../tracing/span.js';
 import type { ApiKeyRecord } from '../../store/keys.js';
 import type { AppDeps } from '../deps.js';
-import { badRequest } from '../../errors.js';
+import type { ServerResponse } from 'node:http';
+import { badRequest, clientClosed } from '../../errors.js';
 
 const MAX_TAGS = 50;
 
@@ -17,6 +18,20 @@ export function parseTags(header: string | undefined): string[] {
   const tags = [...new Set(header.split(',').map((t) => t.trim()).filter(Boolean))];
   if (tags.length > MAX_TAGS) throw badRequest(`x-assay-tags has ${tags.length} tags; at most ${MAX_TAGS} are kept per call`, 'x-assay-tags');
   return tags;
+}
+
+/**
+ * Aborted when the client goes away before the response is complete (and so also when a shutdown's
+ * grace period ends and the server closes the remaining connections).
+ */
+export function clientSignal(c: Context): AbortSignal {
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  if (!outgoing) return c.req.raw.signal;
+  const controller = new AbortController();
+  outgoing.once('close', () => {
+    if (!outgoing.writableFinished) controller.abort(clientClosed());
+  });
+  return controller.signal;
 }
 
 export interface CallSetup {
@@ -59,10 +74,9 @@ export function createCall(
       input: deps.config.tracing.store_bodies ? body : null,
     }),
   );
-  const signal = AbortSignal.any([c.req.raw.signal, deps.shutdown.signal]);
   const ctx: CallContext = {
     traceId,
-    signal,
+    signal: clientSignal(c),
     keyId: key.id,
     userId: span.observation.user_id,
     sessionId: span.observation.session_id,
