@@ -26,6 +26,14 @@ if (selected.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+if (filters.length === 0) {
+  // The whole suite starts with the type check of sources and tests.
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'packages/assay/tsconfig.test.json'], { cwd: root, stdio: 'inherit' });
+  if (tsc.status !== 0) {
+    console.error('type check failed (npm run typecheck)');
+    process.exit(tsc.status ?? 1);
+  }
+}
 if (!process.env.ASSAY_TEST_POSTGRES_URL) {
   console.log('note: ASSAY_TEST_POSTGRES_URL is not set, so the PostgreSQL store tests are skipped ' +
     '(set it, e.g. postgres://postgres@127.0.0.1:5432/test, to run them; .ci/run does).');

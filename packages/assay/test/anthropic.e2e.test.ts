@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { FAKE_ANTHROPIC_KEY, startFakeAnthropic, type FakeAnthropic } from '../src/providers/anthropic/fake-anthropic.js';
+import { FAKE_ANTHROPIC_KEY, startFakeAnthropic, type FakeAnthropic } from './helpers/fake-anthropic.js';
 import { ADMIN_KEY, startAssay, type TestAssay } from './helpers/assay.js';
 
 let up: FakeAnthropic;

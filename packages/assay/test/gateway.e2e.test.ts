@@ -212,7 +212,7 @@ describe('bad input and upstream errors', () => {
 
     res = await assay.api('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'smart', messages: [], temperature: 'hot' }) });
     assert.equal(res.status, 400);
-    body = (await res.json()) as { error: { message: string } };
+    body = (await res.json()) as typeof body;
     assert.match(body.error.message, /messages/);
     assert.match(body.error.message, /temperature/);
 

@@ -4,7 +4,7 @@ import { AssayError, UpstreamError } from '../../errors.js';
 import type { ProviderCall } from '../../gateway/spec.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, ChatResult } from '../../gateway/types.js';
 import { emptyObservation, Span } from '../../tracing/span.js';
-import { FAKE_ANTHROPIC_KEY, startFakeAnthropic, type FakeAnthropic, type FakeAnthropicRequest } from './fake-anthropic.js';
+import { FAKE_ANTHROPIC_KEY, startFakeAnthropic, type FakeAnthropic, type FakeAnthropicRequest } from '../../../test/helpers/fake-anthropic.js';
 import { anthropicConfigSchema, anthropicProvider } from './index.js';
 
 let fake: FakeAnthropic;
