@@ -1,11 +1,12 @@
 /** A local GGUF model behind the gateway (the real tiny test model), called with the openai SDK. */
+import { TINY_MODEL } from './helpers/models.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import OpenAI from 'openai';
 import { ADMIN_KEY, startAssay, type TestAssay } from './helpers/assay.js';
 
-const TINY = new URL('../../../../shared/models/llama-2-tiny-random.gguf', import.meta.url).pathname;
+const TINY = TINY_MODEL;
 let assay: TestAssay;
 let client: OpenAI;
 let closedPort: number;

@@ -2,6 +2,7 @@
  * Where `local/default` gets its model, offline. Never touches the real network: the download
  * URI is an unreachable local port, and the one test that resolves the built-in hf: URI stubs fetch.
  */
+import { TINY_MODEL } from '../../../test/helpers/models.js';
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,7 +15,7 @@ import type { ChatResult } from '../../gateway/types.js';
 import { emptyObservation, Span } from '../../tracing/span.js';
 import { localProvider, pullModel } from './index.js';
 
-const MODEL = '/work/shared/models/llama-2-tiny-random.gguf';
+const MODEL = TINY_MODEL;
 const UNREACHABLE = 'http://127.0.0.1:9/x.gguf';
 const call = () => ({ signal: new AbortController().signal, span: new Span({ record() {} }, emptyObservation({ trace_id: 't', type: 'generation', name: 'x' })) });
 const saved = { path: process.env.ASSAY_LOCAL_MODEL, uri: process.env.ASSAY_LOCAL_MODEL_URI };

@@ -2,6 +2,7 @@
  * End to end through node-llama-cpp with a real GGUF file with tiny random weights: the text is
  * gibberish, so these tests check mechanics and wire formats, never answer quality.
  */
+import { TINY_MODEL } from '../../../test/helpers/models.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +14,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatRequest, ChatResult } fro
 import { emptyObservation, Span } from '../../tracing/span.js';
 import { LocalProvider, localProvider } from './index.js';
 
-const MODEL = '/work/shared/models/llama-2-tiny-random.gguf';
+const MODEL = TINY_MODEL;
 const dataDir = mkdtempSync(join(tmpdir(), 'assay-local-'));
 let provider: LocalProvider;
 const logs: string[] = [];
