@@ -60,7 +60,7 @@ export function createRouter(opts: RouterOptions): Router {
     const upstreamReq = { ...req, model: target0(plan), assay: undefined };
     const done = await execute<ChatResult>(plan, ctx, 'generation', deps, async (target, span, timer) => {
       upstreamReq.model = target.model;
-      const result = await target.provider.chat({ ...upstreamReq }, { signal: timer.signal, span });
+      const result = await target.provider.chat(upstreamReq, { signal: timer.signal, span });
       if (result.kind === 'response') {
         timer.dispose();
         span.end({ status_code: 200, ...usageFields(result.response.usage) });
