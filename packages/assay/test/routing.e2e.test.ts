@@ -31,6 +31,7 @@ before(async () => {
       { name: 'unreachable', targets: [{ model: 'down/m' }], fallbacks: ['up/good'] },
       { name: 'retry', targets: [{ model: 'up/flaky-2' }], retries: 2 },
       { name: 'timeout', targets: [{ model: 'up/slow-400' }], fallbacks: ['up/good'], timeout_ms: 100 },
+      { name: 'target-timeout', targets: [{ model: 'up/slow-300', timeout_ms: 80 }], fallbacks: [{ model: 'up/slow-30', timeout_ms: 1000 }], timeout_ms: 10 },
       { name: 'no-fallback-on-400', targets: [{ model: 'up/fail-400' }], fallbacks: ['up/good'] },
       { name: 'weighted', targets: [{ model: 'up/a', weight: 3 }, { model: 'up/b', weight: 1 }] },
       { name: 'breaker', targets: [{ model: 'up/fail-503' }], fallbacks: ['up/good'] },
@@ -75,6 +76,13 @@ test('a timed-out attempt falls back', async () => {
   const { attempts } = await attemptsOf(response.headers.get('x-assay-trace-id')!);
   assert.match(attempts[0].error, /did not answer within 100 ms/);
   assert.equal(attempts[0].status_code, 504);
+});
+
+test('a target\'s own timeout wins over the route\'s', async () => {
+  const { data, response } = await ask('target-timeout');
+  assert.equal((data as any).model, 'slow-30', 'the fallback had 1000 ms, not the route\'s 10 ms');
+  const { attempts } = await attemptsOf(response.headers.get('x-assay-trace-id')!);
+  assert.match(attempts[0].error, /did not answer within 80 ms/);
 });
 
 test('a 400 from the upstream is the request\'s fault: no fallback', async () => {

@@ -32,9 +32,12 @@ export const routeSchema = z.strictObject({
     .min(1)
     .regex(/^[^/\s]+$/, { message: 'route names cannot contain "/" or spaces (that form addresses a provider model)' }),
   targets: z
-    .array(z.strictObject({ model: modelRef, weight: z.number().positive().default(1) }))
+    .array(z.strictObject({ model: modelRef, weight: z.number().positive().default(1), timeout_ms: positiveMs.optional() }))
     .min(1, { message: 'a route needs at least one target' }),
-  fallbacks: z.array(modelRef).default([]),
+  /** Tried in order after the picked target fails: "<provider>/<model>" or {model, timeout_ms}. */
+  fallbacks: z
+    .array(z.union([modelRef.transform((model): { model: string; timeout_ms?: number } => ({ model })), z.strictObject({ model: modelRef, timeout_ms: positiveMs.optional() })]))
+    .default([]),
   retries: routerDefaultsSchema.shape.retries.optional(),
   timeout_ms: positiveMs.optional(),
   description: z.string().optional(),
@@ -105,7 +108,7 @@ export const configSchema = z
       if (names.has(r.name)) ctx.addIssue({ code: 'custom', path: ['routes', i, 'name'], message: `duplicate route name "${r.name}"` });
       names.add(r.name);
       r.targets.forEach((t, j) => check(t.model, ['routes', i, 'targets', j, 'model']));
-      r.fallbacks.forEach((f, j) => check(f, ['routes', i, 'fallbacks', j]));
+      r.fallbacks.forEach((f, j) => check(f.model, ['routes', i, 'fallbacks', j]));
     });
   });
 

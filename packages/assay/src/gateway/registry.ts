@@ -12,6 +12,8 @@ export interface Target {
   provider: Provider;
   /** The provider-local model name. */
   model: string;
+  /** This target's attempt timeout (the target's own, else the route's, else the router default). */
+  timeoutMs: number;
 }
 
 export interface RoutePlan {
@@ -19,7 +21,6 @@ export interface RoutePlan {
   /** In the order to try: the weighted pick first, then the fallbacks. */
   targets: Target[];
   retries: number;
-  timeoutMs: number;
 }
 
 export interface ModelEntry {
@@ -48,11 +49,11 @@ export class ModelRegistry {
     return [...this.routes.keys()];
   }
 
-  target(ref: string): Target | null {
+  target(ref: string, timeoutMs: number = this.defaults.timeout_ms): Target | null {
     const i = ref.indexOf('/');
     if (i <= 0 || i === ref.length - 1) return null;
     const provider = this.providers.get(ref.slice(0, i));
-    return provider ? { ref, provider, model: ref.slice(i + 1) } : null;
+    return provider ? { ref, provider, model: ref.slice(i + 1), timeoutMs } : null;
   }
 
   /**
@@ -64,17 +65,17 @@ export class ModelRegistry {
     if (route) {
       const healthy = route.targets.filter((t) => !coolingDown(t.model));
       const pool = healthy.length ? healthy : route.targets;
-      const picked = weightedPick(pool, random).model;
-      const order = [picked, ...route.fallbacks.filter((f) => f !== picked)];
+      const picked = weightedPick(pool, random);
+      const order = [picked, ...route.fallbacks.filter((f) => f.model !== picked.model)];
+      const routeTimeout = route.timeout_ms ?? this.defaults.timeout_ms;
       return {
         route: route.name,
-        targets: order.map((ref) => this.target(ref)!),
+        targets: order.map((t) => this.target(t.model, t.timeout_ms ?? routeTimeout)!),
         retries: route.retries ?? this.defaults.retries,
-        timeoutMs: route.timeout_ms ?? this.defaults.timeout_ms,
       };
     }
     const target = this.target(model);
-    if (target) return { route: null, targets: [target], retries: this.defaults.retries, timeoutMs: this.defaults.timeout_ms };
+    if (target) return { route: null, targets: [target], retries: this.defaults.retries };
     const routes = this.routeNames();
     throw notFound(
       `The model "${model}" does not exist: name a route (${routes.length ? routes.join(', ') : 'none configured'}) ` +

@@ -71,7 +71,7 @@ export async function execute<T>(
         metadata: { attempt: n, retry, fallback: target !== plan.targets[0] },
       });
       const timer = new AttemptTimer(target.ref, ctx.signal);
-      timer.arm(plan.timeoutMs, 'did not answer');
+      timer.arm(target.timeoutMs, 'did not answer');
       try {
         const value = await attempt(target, span, timer);
         upstreamMs += span.elapsed();

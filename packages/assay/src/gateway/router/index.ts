@@ -70,7 +70,7 @@ export function createRouter(opts: RouterOptions): Router {
       const it = result.chunks[Symbol.asyncIterator]();
       const first = await it.next();
       span.set({ ttft_ms: span.elapsed() });
-      return { ...result, chunks: relay(first, it, target, span, timer, ctx, plan.timeoutMs) };
+      return { ...result, chunks: relay(first, it, target, span, timer, ctx, target.timeoutMs) };
     });
     return { ...done.value, headers: { ...done.value.headers, ...resultHeaders(done) } };
   };

@@ -45,11 +45,13 @@ test('registry: routes, provider models, fallbacks after the pick, cooling targe
   const p = (id: string): Provider => ({ id, type: 'openai', models: () => ['m1'], chat: async () => { throw new Error(); }, embeddings: async () => { throw new Error(); }, close: async () => {} });
   const reg = new ModelRegistry(
     new Map([['a', p('a')], ['b', p('b')]]),
-    [{ name: 'r', targets: [{ model: 'a/x', weight: 1 }, { model: 'b/y', weight: 1 }], fallbacks: ['b/y', 'a/z'], retries: 1 }],
+    [{ name: 'r', targets: [{ model: 'a/x', weight: 1 }, { model: 'b/y', weight: 1, timeout_ms: 50 }], fallbacks: [{ model: 'b/y' }, { model: 'a/z', timeout_ms: 70 }], retries: 1, timeout_ms: 900 }],
     routerDefaultsSchema.parse({}),
   );
   const plan = reg.resolve('r', () => false, () => 0);
   assert.deepEqual(plan.targets.map((t) => t.ref), ['a/x', 'b/y', 'a/z']);
+  assert.deepEqual(plan.targets.map((t) => t.timeoutMs), [900, 900, 70], "a target's own timeout, else the route's");
+  assert.equal(reg.resolve('r', () => false, () => 0.9).targets[0].timeoutMs, 50);
   assert.equal(plan.retries, 1);
   assert.deepEqual(reg.resolve('r', (ref) => ref === 'a/x', () => 0).targets.map((t) => t.ref), ['b/y', 'a/z']);
   assert.deepEqual(reg.resolve('r', () => true, () => 0).targets.map((t) => t.ref)[0], 'a/x', 'all cooling: pick among all');

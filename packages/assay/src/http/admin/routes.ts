@@ -15,8 +15,8 @@ export function routesRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
         description: r.description ?? null,
         retries: r.retries ?? deps.config.router.retries,
         timeout_ms: r.timeout_ms ?? deps.config.router.timeout_ms,
-        targets: r.targets.map((t) => ({ model: t.model, weight: t.weight, health: breaker.health(t.model) })),
-        fallbacks: r.fallbacks.map((f) => ({ model: f, health: breaker.health(f) })),
+        targets: r.targets.map((t) => ({ model: t.model, weight: t.weight, timeout_ms: t.timeout_ms ?? null, health: breaker.health(t.model) })),
+        fallbacks: r.fallbacks.map((f) => ({ model: f.model, timeout_ms: f.timeout_ms ?? null, health: breaker.health(f.model) })),
       };
     });
     const providers = [...deps.registry.providers.values()].map((p) => ({ id: p.id, type: p.type, models: p.models() }));
