@@ -218,6 +218,13 @@ describe('bad input and upstream errors', () => {
 
     res = await assay.api('/v1/embeddings', { method: 'POST', body: JSON.stringify({ model: 'up/e', input: [] }) });
     assert.equal(res.status, 400);
+
+    res = await assay.api('/v1/embeddings', { method: 'POST', body: 'not json' });
+    assert.equal(res.status, 400);
+    const e = root(await trace(res.headers.get('x-assay-trace-id')!));
+    assert.equal(e.name, 'embeddings');
+    assert.equal(e.status_code, 400);
+    assert.deepEqual(e.input, { raw: 'not json' }, 'what was sent is kept for debugging');
   });
 
   test('body over the limit → 413', async () => {
