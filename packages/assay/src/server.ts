@@ -15,7 +15,10 @@ import type { AppDeps } from './http/deps.js';
 import { KeyService } from './keys/service.js';
 import { providerModule } from './providers/index.js';
 import { openStore, resolveStoreLocation } from './store/index.js';
+import { TraceIngest } from './tracing/ingest.js';
+import { createPreparer } from './tracing/prepare.js';
 import { Recorder } from './tracing/recorder.js';
+import { createRedactor } from './tracing/redact.js';
 import { VERSION } from './version.js';
 
 export interface ServerOptions {
@@ -63,8 +66,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await keys.start();
   const generatedAdminKey = await keys.bootstrapAdmin(opts.adminKey);
 
+  const redactor = createRedactor(
+    config.governance.redact.builtins,
+    config.governance.redact.custom.map((r) => ({ name: r.name, pattern: new RegExp(r.pattern, `g${r.flags}`), replacement: r.replacement })),
+  );
+  const prepare = createPreparer({ redactor, price: () => undefined });
+  const ingest = new TraceIngest(store, prepare);
   const recorder = new Recorder({
-    write: (batch) => store.observations.insertMany(batch),
+    write: (batch) => store.observations.insertMany(batch.map((o) => prepare.observation(o))),
     batchSize: config.tracing.batch_size,
     flushIntervalMs: config.tracing.flush_interval_ms,
     capacity: config.tracing.queue_capacity,
@@ -78,6 +87,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     store,
     keys,
     recorder,
+    ingest,
     registry,
     router,
     chat: compose([], router.chat),

@@ -74,7 +74,9 @@ describe('chat completions', () => {
     assert.equal(r.output.choices[0].message.content, 'echo: hello there');
     const attempts = t.observations.filter((o) => o.parent_id === r.id);
     assert.equal(attempts.length, 1);
-    assert.equal(attempts[0].type, 'generation');
+    assert.equal(r.type, 'generation');
+    assert.equal(attempts[0].type, 'span');
+    assert.equal(attempts[0].name, 'attempt up/gpt-4o-mini');
     assert.equal(attempts[0].input_tokens, 7);
   });
 

@@ -67,6 +67,61 @@ const providerSchema = z.unknown().transform((value, ctx): ProviderConfig => {
   return r.data as ProviderConfig;
 });
 
+const ingestSchema = z.strictObject({
+  /** OTLP and Langfuse ingest bodies above this (after decompression) get 413. */
+  max_body_bytes: z.number().int().positive().default(20 * 1024 * 1024),
+});
+
+const redactSchema = z.strictObject({
+  /** Built-in detectors to apply to every stored payload. */
+  builtins: z.array(z.enum(['emails', 'phones', 'cards', 'api_keys'])).default([]),
+  custom: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        /** A JavaScript regular expression (without slashes); applied globally. */
+        pattern: z.string().min(1).refine(
+          (p) => {
+            try {
+              new RegExp(p, 'g');
+              return true;
+            } catch {
+              return false;
+            }
+          },
+          { message: 'not a valid regular expression' },
+        ),
+        flags: z.string().regex(/^[imsu]*$/, 'flags may be i, m, s, u').default(''),
+        replacement: z.string().default('[REDACTED]'),
+      }),
+    )
+    .default([]),
+});
+
+const governanceSchema = z.strictObject({
+  /** Observations and scores older than this many days are deleted; unset keeps everything. */
+  retention_days: z.number().positive().optional(),
+  /** How often the retention job runs. */
+  retention_interval_ms: z.number().int().positive().default(3_600_000),
+  redact: redactSchema.default(redactSchema.parse({})),
+});
+
+const smtpSchema = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().positive().default(587),
+  /** TLS from the start (port 465); otherwise STARTTLS when the server offers it. */
+  secure: z.boolean().default(false),
+  user: z.string().optional(),
+  password: z.string().optional(),
+  from: z.string().min(1),
+});
+
+const alertsSchema = z.strictObject({
+  /** How often alert rules are evaluated. */
+  interval_ms: z.number().int().positive().default(60_000),
+  smtp: smtpSchema.optional(),
+});
+
 export const configSchema = z
   .strictObject({
     providers: z.array(providerSchema).default([]),
@@ -89,6 +144,11 @@ export const configSchema = z
         max_stream_ms: z.number().int().positive().default(30 * 60_000),
       })
       .default({ max_body_bytes: 10 * 1024 * 1024, max_stream_ms: 30 * 60_000 }),
+    ingest: ingestSchema.default(ingestSchema.parse({})),
+    governance: governanceSchema.default(governanceSchema.parse({})),
+    alerts: alertsSchema.default(alertsSchema.parse({})),
+    /** Shared state for several Assay instances (budget counters); in memory when unset. */
+    redis: z.strictObject({ url: z.string().min(1) }).optional(),
   })
   .superRefine((cfg, ctx) => {
     const ids = new Map<string, number>();

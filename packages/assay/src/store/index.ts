@@ -2,6 +2,7 @@
 import { openDb, resolveStoreLocation, type Db, type DialectName, type StoreLocation } from './db.js';
 import { KeysRepo } from './keys.js';
 import { ObservationsRepo } from './observations.js';
+import { ScoresRepo } from './scores.js';
 import { SqliteWriter } from './sqlite-writer.js';
 
 export interface Store {
@@ -9,6 +10,7 @@ export interface Store {
   readonly db: Db;
   readonly keys: KeysRepo;
   readonly observations: ObservationsRepo;
+  readonly scores: ScoresRepo;
   close(): Promise<void>;
 }
 
@@ -20,6 +22,7 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     db,
     keys: new KeysRepo(db),
     observations: new ObservationsRepo(db, writer),
+    scores: new ScoresRepo(db),
     close: async () => {
       await writer?.close();
       await db.close();

@@ -5,7 +5,7 @@
 import type { Observation, ObservationStatus } from '../tracing/span.js';
 import type { Db } from './db.js';
 import { fromJson } from './db.js';
-import { encodeObservation } from './observation-row.js';
+import { OBSERVATION_COLUMNS, encodeObservation } from './observation-row.js';
 import type { SqliteWriter } from './sqlite-writer.js';
 
 export interface TraceFilter {
@@ -22,6 +22,11 @@ export interface TraceFilter {
   to?: number;
 }
 
+export type ConflictMode = 'ignore' | 'replace';
+
+/** On `replace`, every column but the key is taken from the new row. */
+const UPDATE_COLUMNS = OBSERVATION_COLUMNS.filter((c) => c !== 'trace_id' && c !== 'id');
+
 export interface Page<T> {
   data: T[];
   next_cursor: string | null;
@@ -36,9 +41,9 @@ const LIST_COLUMNS = [
 /** One row of the trace list: a root observation without its bodies. */
 export type TraceSummary = Pick<Observation, (typeof LIST_COLUMNS)[number]>;
 
-const JSON_FIELDS = ['tags', 'usage', 'input', 'output', 'metadata'] as const;
+const JSON_FIELDS = ['tags', 'usage', 'cost_details', 'input', 'output', 'metadata'] as const;
 
-/** Rows per INSERT statement: 28 columns × 200 stays far below PostgreSQL's parameter limit. */
+/** Rows per INSERT statement: 39 columns × 200 stays far below PostgreSQL's parameter limit. */
 const INSERT_CHUNK = 200;
 
 export function encodeCursor(startTime: number, id: string): string {
@@ -61,22 +66,54 @@ export class ObservationsRepo {
   ) {}
 
   /**
-   * Insert observations in one transaction; a row already present (same trace and id) is kept as
-   * it is. On SQLite a file database is written from a worker thread (sqlite-writer.ts), so the
-   * commit never blocks the event loop.
+   * Insert observations in one transaction. On a row already present (same trace and id), `ignore`
+   * keeps the stored row (an exporter resending a batch), `replace` writes the given row instead
+   * (an ingest that merged an update into the stored row: see tracing/ingest). On SQLite a file
+   * database is written from a worker thread (sqlite-writer.ts), so the commit never blocks the
+   * event loop.
    */
-  async insertMany(rows: readonly Observation[]): Promise<void> {
+  async insertMany(rows: readonly Observation[], onConflict: ConflictMode = 'ignore'): Promise<void> {
     if (rows.length === 0) return;
-    if (this.writer) return this.writer.write(rows);
+    if (this.writer) return this.writer.write(rows, onConflict);
     await this.db.kysely.transaction().execute(async (trx) => {
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         await trx
           .insertInto('observations')
           .values(rows.slice(i, i + INSERT_CHUNK).map(encodeObservation))
-          .onConflict((oc) => oc.columns(['trace_id', 'id']).doNothing())
+          .onConflict((oc) => {
+            const target = oc.columns(['trace_id', 'id']);
+            if (onConflict === 'ignore') return target.doNothing();
+            return target.doUpdateSet((eb) =>
+              Object.fromEntries(UPDATE_COLUMNS.map((col) => [col, eb.ref(`excluded.${col}`)])) as never,
+            );
+          })
           .execute();
       }
     });
+  }
+
+  /** The stored observations with these (trace, id) pairs, for merging updates at ingest. */
+  async getMany(projectId: string, refs: readonly { trace_id: string; id: string }[]): Promise<Observation[]> {
+    if (refs.length === 0) return [];
+    const out: Observation[] = [];
+    for (let i = 0; i < refs.length; i += INSERT_CHUNK) {
+      const part = refs.slice(i, i + INSERT_CHUNK);
+      const rows = await this.db.kysely
+        .selectFrom('observations')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where((eb) => eb.or(part.map((r) => eb.and([eb('trace_id', '=', r.trace_id), eb('id', '=', r.id)]))))
+        .execute();
+      out.push(...rows.map((r) => this.decode(r)));
+    }
+    return out;
+  }
+
+  private decode(r: Record<string, unknown>): Observation {
+    const o = { ...r };
+    for (const f of JSON_FIELDS) o[f] = fromJson(this.db.dialect, r[f]);
+    o.tags ??= [];
+    return o as unknown as Observation;
   }
 
   /** Root observations (one per gateway call or ingested trace root), newest first, cursor-paginated. */
@@ -117,11 +154,6 @@ export class ObservationsRepo {
       .orderBy('start_time')
       .orderBy('id')
       .execute();
-    return rows.map((r) => {
-      const o = { ...r } as Record<string, unknown>;
-      for (const f of JSON_FIELDS) o[f] = fromJson(this.db.dialect, r[f]);
-      o.tags ??= [];
-      return o as unknown as Observation;
-    });
+    return rows.map((r) => this.decode(r));
   }
 }

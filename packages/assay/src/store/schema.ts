@@ -20,13 +20,73 @@ export interface ApiKeysTable {
 }
 
 /** The observation row (tracing/span.ts) with its JSON fields as columns. */
-export type ObservationJsonField = 'tags' | 'usage' | 'input' | 'output' | 'metadata';
+export type ObservationJsonField = 'tags' | 'usage' | 'cost_details' | 'input' | 'output' | 'metadata';
 export type ObservationsTable = Omit<Observation, ObservationJsonField | 'type' | 'status'> & {
   type: string;
   status: string;
 } & Record<ObservationJsonField, JsonColumn>;
 
+export interface ScoresTable {
+  id: string;
+  project_id: string;
+  trace_id: string | null;
+  observation_id: string | null;
+  session_id: string | null;
+  name: string;
+  /** NUMERIC, CATEGORICAL, BOOLEAN or TEXT. */
+  data_type: string;
+  /** The number (booleans 0/1); null for categorical and text scores. */
+  value: number | null;
+  /** The label of a categorical or boolean score, or the text of a text score. */
+  string_value: string | null;
+  comment: string | null;
+  /** Where the score came from: api, sdk, otel, langfuse, annotation, eval, feedback. */
+  source: string;
+  /** Key id (or annotator) that submitted it. */
+  author: string | null;
+  config_id: string | null;
+  environment: string | null;
+  metadata: JsonColumn;
+  /** Epoch ms: when the judgement was made. */
+  timestamp: number;
+  created_at: number;
+}
+
+export interface PriceTablesTable {
+  version: string;
+  project_id: string;
+  seq: number;
+  note: string | null;
+  entries: JsonColumn;
+  created_at: number;
+}
+
+export interface BudgetsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  /** key, user or tag. */
+  scope: string;
+  /** The key id, user id or tag the budget is for; null = each one separately. */
+  subject: string | null;
+  /** cost (USD) or tokens. */
+  metric: string;
+  limit_value: number;
+  /** day, week or month (UTC calendar windows). */
+  window: string;
+  /** block or reroute. */
+  action: string;
+  reroute_to: string | null;
+  channels: JsonColumn;
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   api_keys: ApiKeysTable;
   observations: ObservationsTable;
+  scores: ScoresTable;
+  price_tables: PriceTablesTable;
+  budgets: BudgetsTable;
 }

@@ -48,7 +48,7 @@ export class SqliteWriter {
    * Encodes the rows here (JSON columns to text) a slice at a time, yielding to the event loop
    * between slices so requests are not held up, then hands flat rows to the worker (cheap to copy).
    */
-  async write(rows: readonly Observation[]): Promise<void> {
+  async write(rows: readonly Observation[], mode: 'ignore' | 'replace' = 'ignore'): Promise<void> {
     if (this.failed) throw this.failed;
     const encoded: unknown[][] = [];
     for (let i = 0; i < rows.length; i++) {
@@ -61,7 +61,7 @@ export class SqliteWriter {
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
-      this.worker.postMessage({ id, rows: encoded });
+      this.worker.postMessage({ id, rows: encoded, mode });
     }).finally(() => {
       if (this.pending.size === 0) this.worker.unref();
     });

@@ -13,22 +13,26 @@ db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
 db.pragma('busy_timeout = 5000');
 
-const insert = db.prepare(
-  `insert into observations (${OBSERVATION_COLUMNS.join(', ')}) values (${OBSERVATION_COLUMNS.map(() => '?').join(', ')}) on conflict (trace_id, id) do nothing`,
-);
-const insertAll = db.transaction((rows: unknown[][]) => {
+const insertSql = `insert into observations (${OBSERVATION_COLUMNS.join(', ')}) values (${OBSERVATION_COLUMNS.map(() => '?').join(', ')}) on conflict (trace_id, id)`;
+const updates = OBSERVATION_COLUMNS.filter((c) => c !== 'trace_id' && c !== 'id').map((c) => `${c} = excluded.${c}`);
+const statements = {
+  ignore: db.prepare(`${insertSql} do nothing`),
+  replace: db.prepare(`${insertSql} do update set ${updates.join(', ')}`),
+};
+const insertAll = db.transaction((rows: unknown[][], mode: 'ignore' | 'replace') => {
+  const insert = statements[mode];
   for (const row of rows) insert.run(row);
 });
 
 /** rows: values in OBSERVATION_COLUMNS order, JSON columns already text (sqlite-writer.ts). */
-parentPort!.on('message', (msg: { id: number; rows: unknown[][] } | { close: true }) => {
+parentPort!.on('message', (msg: { id: number; rows: unknown[][]; mode: 'ignore' | 'replace' } | { close: true }) => {
   if ('close' in msg) {
     db.close();
     parentPort!.close();
     return;
   }
   try {
-    insertAll(msg.rows);
+    insertAll(msg.rows, msg.mode);
     parentPort!.postMessage({ id: msg.id, ok: true });
   } catch (err) {
     parentPort!.postMessage({ id: msg.id, ok: false, error: (err as Error).message });

@@ -38,11 +38,29 @@ export interface Observation {
   user_id: string | null;
   session_id: string | null;
   tags: string[];
+  /** Deployment environment (production, staging …) and app release, from ingest or headers. */
+  environment: string | null;
+  release: string | null;
+  /** DEBUG, DEFAULT, WARNING or ERROR (Langfuse levels); null means DEFAULT. */
+  level: string | null;
+  /** The prompt (registry name and version) that produced this generation. */
+  prompt_name: string | null;
+  prompt_version: number | null;
   input_tokens: number | null;
   output_tokens: number | null;
   total_tokens: number | null;
+  /** Input tokens read from the provider's prompt cache, and reasoning tokens (part of output). */
+  cached_input_tokens: number | null;
+  reasoning_tokens: number | null;
   usage: Record<string, unknown> | null;
+  /** Total cost in USD: provider-reported when the provider said so, else computed from the price table. */
   cost: number | null;
+  /** {input, output, cached_input, reasoning, total, source: 'provider' | 'computed'}. */
+  cost_details: Record<string, unknown> | null;
+  /** Version of the price table the cost was computed with (null when provider-reported or unpriced). */
+  price_version: string | null;
+  /** 1 when the answer came from a cache, 0 when a cache was asked and missed, null when no cache. */
+  cache_hit: number | null;
   /** Wall time in milliseconds, sub-millisecond precision. */
   latency_ms: number | null;
   /** Time to first token for streams, in milliseconds. */
@@ -77,11 +95,21 @@ export function emptyObservation(
     user_id: null,
     session_id: null,
     tags: [],
+    environment: null,
+    release: null,
+    level: null,
+    prompt_name: null,
+    prompt_version: null,
     input_tokens: null,
     output_tokens: null,
     total_tokens: null,
+    cached_input_tokens: null,
+    reasoning_tokens: null,
     usage: null,
     cost: null,
+    cost_details: null,
+    price_version: null,
+    cache_hit: null,
     latency_ms: null,
     ttft_ms: null,
     input: null,

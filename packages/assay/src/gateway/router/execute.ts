@@ -6,7 +6,7 @@
  */
 import { AssayError, UpstreamError, clientClosed } from '../../errors.js';
 import type { RouterDefaults } from '../../config/schema.js';
-import type { ObservationType, Span } from '../../tracing/span.js';
+import type { Span } from '../../tracing/span.js';
 import type { RoutePlan, Target } from '../registry.js';
 import type { CallContext } from '../spec.js';
 import { backoffDelay, sleep } from './backoff.js';
@@ -43,7 +43,6 @@ export function attemptError(err: unknown, target: Target, timer: AttemptTimer, 
 export async function execute<T>(
   plan: RoutePlan,
   ctx: CallContext,
-  spanType: ObservationType,
   deps: ExecuteDeps,
   attempt: Attempt<T>,
 ): Promise<Executed<T>> {
@@ -65,7 +64,7 @@ export async function execute<T>(
     for (let retry = 0; retry <= plan.retries; retry++) {
       if (ctx.signal.aborted) throw clientClosed();
       n++;
-      const span = ctx.span.child(spanType, target.ref, {
+      const span = ctx.span.child('span', `attempt ${target.ref}`, {
         provider: target.provider.id,
         model: target.ref,
         metadata: { attempt: n, retry, fallback: target !== plan.targets[0] },

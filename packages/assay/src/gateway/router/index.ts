@@ -34,9 +34,13 @@ export function usageFields(usage: Usage | null | undefined) {
     input_tokens: usage.prompt_tokens ?? null,
     output_tokens: usage.completion_tokens ?? null,
     total_tokens: usage.total_tokens ?? (usage.prompt_tokens ?? 0) + (usage.completion_tokens ?? 0),
+    cached_input_tokens: numberOrNull(usage.prompt_tokens_details?.cached_tokens),
+    reasoning_tokens: numberOrNull(usage.completion_tokens_details?.reasoning_tokens),
     usage: usage as Record<string, unknown>,
   };
 }
+
+const numberOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 const target0 = (plan: RoutePlan) => plan.targets[0].model;
 
@@ -58,7 +62,7 @@ export function createRouter(opts: RouterOptions): Router {
     const plan = registry.resolve(req.model, (ref) => breaker.isOpen(ref), opts.random);
     ctx.span.set({ route: plan.route });
     const upstreamReq = { ...req, model: target0(plan), assay: undefined };
-    const done = await execute<ChatResult>(plan, ctx, 'generation', deps, async (target, span, timer) => {
+    const done = await execute<ChatResult>(plan, ctx, deps, async (target, span, timer) => {
       upstreamReq.model = target.model;
       const result = await target.provider.chat(upstreamReq, { signal: timer.signal, span });
       if (result.kind === 'response') {
@@ -130,7 +134,7 @@ export function createRouter(opts: RouterOptions): Router {
   const embeddings: EmbeddingsHandler = async (req, ctx) => {
     const plan = registry.resolve(req.model, (ref) => breaker.isOpen(ref), opts.random);
     ctx.span.set({ route: plan.route });
-    const done = await execute(plan, ctx, 'embedding', deps, async (target, span, timer) => {
+    const done = await execute(plan, ctx, deps, async (target, span, timer) => {
       const res = await target.provider.embeddings({ ...req, model: target.model, assay: undefined }, { signal: timer.signal, span });
       timer.dispose();
       span.end({ status_code: 200, input_tokens: res.usage?.prompt_tokens ?? null, total_tokens: res.usage?.total_tokens ?? null });

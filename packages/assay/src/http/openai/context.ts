@@ -63,7 +63,8 @@ export function createCall(
     deps.recorder,
     emptyObservation({
       trace_id: traceId,
-      type: 'span',
+      // The call is the generation (or embedding); its attempts are child spans.
+      type: name === 'embeddings' ? 'embedding' : 'generation',
       name,
       key_id: key.id,
       project_id: key.project_id,

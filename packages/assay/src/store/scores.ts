@@ -1,0 +1,85 @@
+/**
+ * Repository for scores: judgements attached to a trace, an observation or a session, from any
+ * source (API, SDK, OTel evaluation events, Langfuse ingest, annotation, evals, end-user feedback).
+ * A score written again with the same id replaces the earlier one (Langfuse semantics).
+ */
+import type { Db } from './db.js';
+import { fromJson, toJson } from './db.js';
+import { decodeCursor, encodeCursor, type Page } from './observations.js';
+import type { ScoresTable } from './schema.js';
+
+export type ScoreDataType = 'NUMERIC' | 'CATEGORICAL' | 'BOOLEAN' | 'TEXT';
+
+export interface Score extends Omit<ScoresTable, 'metadata' | 'data_type'> {
+  data_type: ScoreDataType;
+  metadata: Record<string, unknown> | null;
+}
+
+export interface ScoreFilter {
+  projectId: string;
+  traceId?: string;
+  observationId?: string;
+  sessionId?: string;
+  name?: string;
+  source?: string;
+  from?: number;
+  to?: number;
+}
+
+const UPDATE_COLUMNS = [
+  'trace_id', 'observation_id', 'session_id', 'name', 'data_type', 'value', 'string_value', 'comment', 'source',
+  'author', 'config_id', 'environment', 'metadata', 'timestamp',
+] as const;
+
+export class ScoresRepo {
+  constructor(private readonly db: Db) {}
+
+  async insertMany(scores: readonly Score[]): Promise<void> {
+    if (scores.length === 0) return;
+    for (let i = 0; i < scores.length; i += 500) {
+      await this.db.kysely
+        .insertInto('scores')
+        .values(scores.slice(i, i + 500).map((s) => ({ ...s, metadata: toJson(s.metadata) })))
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet((eb) => Object.fromEntries(UPDATE_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)])) as never),
+        )
+        .execute();
+    }
+  }
+
+  /** Newest first, cursor-paginated. */
+  async list(filter: ScoreFilter, limit: number, cursor?: string | null): Promise<Page<Score>> {
+    let q = this.db.kysely.selectFrom('scores').selectAll().where('project_id', '=', filter.projectId);
+    if (filter.traceId !== undefined) q = q.where('trace_id', '=', filter.traceId);
+    if (filter.observationId !== undefined) q = q.where('observation_id', '=', filter.observationId);
+    if (filter.sessionId !== undefined) q = q.where('session_id', '=', filter.sessionId);
+    if (filter.name !== undefined) q = q.where('name', '=', filter.name);
+    if (filter.source !== undefined) q = q.where('source', '=', filter.source);
+    if (filter.from !== undefined) q = q.where('timestamp', '>=', filter.from);
+    if (filter.to !== undefined) q = q.where('timestamp', '<', filter.to);
+    const c = cursor ? decodeCursor(cursor) : null;
+    if (c) {
+      q = q.where((eb) =>
+        eb.or([eb('timestamp', '<', c.startTime), eb.and([eb('timestamp', '=', c.startTime), eb('id', '<', c.id)])]),
+      );
+    }
+    const rows = await q.orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const data = rows.slice(0, limit).map((r) => this.decode(r));
+    const last = data[data.length - 1];
+    return { data, next_cursor: rows.length > limit && last ? encodeCursor(last.timestamp, last.id) : null };
+  }
+
+  async get(projectId: string, id: string): Promise<Score | null> {
+    const r = await this.db.kysely.selectFrom('scores').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+    return r ? this.decode(r) : null;
+  }
+
+  async delete(projectId: string, id: string): Promise<boolean> {
+    const r = await this.db.kysely.deleteFrom('scores').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  private decode(r: ScoresTable): Score {
+    return { ...r, data_type: r.data_type as ScoreDataType, metadata: fromJson(this.db.dialect, r.metadata) };
+  }
+}
