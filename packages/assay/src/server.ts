@@ -17,6 +17,7 @@ import { providerModule } from './providers/index.js';
 import { openStore, resolveStoreLocation } from './store/index.js';
 import { TraceIngest } from './tracing/ingest.js';
 import { createPreparer } from './tracing/prepare.js';
+import { PriceBook } from './tracing/prices/book.js';
 import { Recorder } from './tracing/recorder.js';
 import { createRedactor } from './tracing/redact.js';
 import { VERSION } from './version.js';
@@ -70,7 +71,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     config.governance.redact.builtins,
     config.governance.redact.custom.map((r) => ({ name: r.name, pattern: new RegExp(r.pattern, `g${r.flags}`), replacement: r.replacement })),
   );
-  const prepare = createPreparer({ redactor, price: () => undefined });
+  const prices = new PriceBook(store.prices);
+  await prices.load();
+  const prepare = createPreparer({ redactor, price: (o) => prices.price(o) });
   const ingest = new TraceIngest(store, prepare);
   const recorder = new Recorder({
     write: (batch) => store.observations.insertMany(batch.map((o) => prepare.observation(o))),
@@ -88,6 +91,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     keys,
     recorder,
     ingest,
+    prices,
     registry,
     router,
     chat: compose([], router.chat),

@@ -2,7 +2,9 @@
 import { Hono } from 'hono';
 import { notFound } from '../errors.js';
 import { keysRoutes } from './admin/keys.js';
+import { pricesRoutes } from './admin/prices.js';
 import { routesRoutes } from './admin/routes.js';
+import { scoresRoutes } from './admin/scores.js';
 import { tracesRoutes } from './admin/traces.js';
 import type { AppDeps } from './deps.js';
 import { errorResponse, isModelApi } from './errors.js';
@@ -39,6 +41,8 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/keys', keysRoutes(deps));
   app.route('/api/traces', tracesRoutes(deps));
   app.route('/api/routes', routesRoutes(deps));
+  app.route('/api/prices', pricesRoutes(deps));
+  app.route('/api/scores', scoresRoutes(deps));
   app.get('/', (c) => c.html(homePage(deps, c.req.header('host') ?? '127.0.0.1:4141')));
   return app;
 }

@@ -6,6 +6,7 @@ import type { ChatHandler, EmbeddingsHandler } from '../gateway/spec.js';
 import type { KeyService } from '../keys/service.js';
 import type { Store } from '../store/index.js';
 import type { TraceIngest } from '../tracing/ingest.js';
+import type { PriceBook } from '../tracing/prices/book.js';
 import type { Recorder } from '../tracing/recorder.js';
 
 export interface AppDeps {
@@ -16,6 +17,8 @@ export interface AppDeps {
   recorder: Recorder;
   /** Ingested observations and scores: written before the request is acknowledged. */
   ingest: TraceIngest;
+  /** The model price table (custom entries over the built-in ones). */
+  prices: PriceBook;
   registry: ModelRegistry;
   router: Router;
   /** The composed chat pipeline (layers over the router). */

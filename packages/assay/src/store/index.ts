@@ -2,6 +2,7 @@
 import { openDb, resolveStoreLocation, type Db, type DialectName, type StoreLocation } from './db.js';
 import { KeysRepo } from './keys.js';
 import { ObservationsRepo } from './observations.js';
+import { PricesRepo } from './prices.js';
 import { ScoresRepo } from './scores.js';
 import { SqliteWriter } from './sqlite-writer.js';
 
@@ -11,6 +12,7 @@ export interface Store {
   readonly keys: KeysRepo;
   readonly observations: ObservationsRepo;
   readonly scores: ScoresRepo;
+  readonly prices: PricesRepo;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,7 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     keys: new KeysRepo(db),
     observations: new ObservationsRepo(db, writer),
     scores: new ScoresRepo(db),
+    prices: new PricesRepo(db),
     close: async () => {
       await writer?.close();
       await db.close();

@@ -7,6 +7,7 @@
  *   slow-<ms>      → waits ms before answering (and between stream chunks)
  *   break-stream   → two chunks, then the connection is destroyed
  *   error-event    → one chunk, then an in-band error event
+ *   *reported-cost* → usage carries a provider-reported cost (0.0042 USD)
  * Every request is recorded (path, headers, body).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -80,7 +81,7 @@ export async function startFakeOpenAI(opts: { apiKey?: string } = {}): Promise<F
     const text = `echo: ${lastUserText(body)}`;
     const id = `chatcmpl-${n}`;
     const created = 1_718_000_000;
-    const usage = { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 };
+    const usage = { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10, ...(model.includes('reported-cost') ? { cost: 0.0042 } : {}) };
     const tools = Array.isArray(body.tools) && body.tools.length > 0 && model.startsWith('tool');
     const toolCall = tools
       ? { id: 'call_1', type: 'function', function: { name: (body.tools as { function: { name: string } }[])[0].function.name, arguments: '{"city":"Paris"}' } }

@@ -5,16 +5,7 @@ import { notFound } from '../../errors.js';
 import { authenticate, type AuthVars } from '../auth.js';
 import { validate } from '../body.js';
 import type { AppDeps } from '../deps.js';
-
-/** A time as epoch milliseconds or an ISO 8601 date. */
-const time = z.string().transform((v, ctx) => {
-  const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isFinite(n)) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a time: use epoch milliseconds or ISO 8601 (2026-01-31T12:00:00Z)` });
-    return z.NEVER;
-  }
-  return n;
-});
+import { timeParam } from '../query.js';
 
 const listQuery = z.strictObject({
   model: z.string().optional(),
@@ -23,8 +14,8 @@ const listQuery = z.strictObject({
   key: z.string().optional(),
   user: z.string().optional(),
   session: z.string().optional(),
-  from: time.optional(),
-  to: time.optional(),
+  from: timeParam.optional(),
+  to: timeParam.optional(),
   limit: z.coerce.number({ message: 'limit must be a number' }).int().min(1).max(500).default(50),
   cursor: z.string().optional(),
 });

@@ -1,0 +1,12 @@
+/** Query-string parsers shared by the /api list and metrics routes. */
+import { z } from 'zod';
+
+/** A time as epoch milliseconds or an ISO 8601 date. */
+export const timeParam = z.string().transform((v, ctx) => {
+  const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(n)) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a time: use epoch milliseconds or ISO 8601 (2026-01-31T12:00:00Z)` });
+    return z.NEVER;
+  }
+  return n;
+});
