@@ -2,6 +2,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
+import { emptyObservation } from '../src/tracing/span.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { startAssay, type TestAssay } from './helpers/assay.js';
 import { storeKinds } from './helpers/stores.js';
@@ -96,7 +97,42 @@ for (const kind of storeKinds) {
       assert.equal((await get(`session=conv-1&user=bob&from=${t0}`)).data.length, 2);
       assert.equal((await get(`from=${new Date(Date.now() + 60_000).toISOString()}`)).data.length, 0);
 
-      for (const q of ['status=maybe', 'limit=0', 'from=yesterday', 'colour=red']) {
+      // Tags, free text over bodies, attributes of any observation, and per-trace totals.
+      await client.chat.completions.create(
+        { model: 'smart', messages: [{ role: 'user', content: 'find the zebra' }], metadata: { feature: 'zoo' } },
+        { headers: { 'x-assay-tags': 'animals,beta' } },
+      );
+      const root = emptyObservation({ trace_id: 'ingested-1', type: 'agent', name: 'plan', start_time: Date.now() });
+      const child = emptyObservation({
+        trace_id: 'ingested-1', parent_id: root.id, type: 'generation', name: 'llm', model: 'm', start_time: Date.now(),
+        input_tokens: 5, output_tokens: 2, total_tokens: 7, cost: 0.5, status: 'error', metadata: { attributes: { 'http.route': '/users' } },
+      });
+      await assay.deps.ingest.observations([root, child]);
+      await assay.flush();
+      assert.deepEqual((await get(`tag=animals&from=${t0}`)).data.map((r) => r.tags), [['animals', 'beta']]);
+      assert.equal((await get(`tag=anim&from=${t0}`)).data.length, 0);
+      const zebra = (await get(`q=ZEBRA&from=${t0}`)).data;
+      assert.equal(zebra.length, 1);
+      assert.equal(zebra[0].totals.observations, 2, 'the call and its attempt');
+      assert.equal(zebra[0].totals.total_tokens, 10);
+      assert.equal((await get(`q=100%25&from=${t0}`)).data.length, 0, 'LIKE wildcards are literal');
+      assert.equal((await get(`attr=feature=zoo&from=${t0}`)).data.length, 1);
+      const byAttr = (await get(`attr=http.route=/users&from=${t0}`)).data;
+      assert.deepEqual(byAttr.map((r) => r.trace_id), ['ingested-1']);
+      assert.deepEqual(byAttr[0].totals, { observations: 2, errors: 1, cost: 0.5, input_tokens: 5, output_tokens: 2, total_tokens: 7 });
+
+      // Sessions: the conversation's traces in order, with its scores.
+      const sessions = (await (await assay.api(`/api/sessions?from=${t0}`)).json()) as { data: Record<string, any>[] };
+      const conv = sessions.data.find((x) => x.session_id === 'conv-1')!;
+      assert.deepEqual([conv.traces, conv.total_tokens, conv.errors], [7, 70, 0]);
+      await assay.api('/api/scores', { method: 'POST', body: JSON.stringify({ session_id: 'conv-1', name: 'resolved', value: true }) });
+      const one = (await (await assay.api('/api/sessions/conv-1')).json()) as { traces: Record<string, any>[]; scores: Record<string, any>[] };
+      assert.equal(one.traces.length, 7);
+      for (let i = 1; i < one.traces.length; i++) assert.ok(one.traces[i - 1].start_time <= one.traces[i].start_time);
+      assert.deepEqual(one.scores.map((x) => x.name), ['resolved']);
+      assert.equal((await assay.api('/api/sessions/nope')).status, 404);
+
+      for (const q of ['status=maybe', 'limit=0', 'from=yesterday', 'colour=red', 'attr=novalue']) {
         const res = await assay.api(`/api/traces?${q}`);
         assert.equal(res.status, 400, q);
         const body = (await res.json()) as { error: { message: string; code: string } };

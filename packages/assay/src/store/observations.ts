@@ -2,25 +2,14 @@
  * Repository for observations: append-only inserts in batches, the narrow trace list, and the
  * full trace for the detail view.
  */
-import type { Observation, ObservationStatus } from '../tracing/span.js';
+import type { Observation } from '../tracing/span.js';
 import type { Db } from './db.js';
 import { fromJson } from './db.js';
 import { OBSERVATION_COLUMNS, encodeObservation } from './observation-row.js';
 import type { SqliteWriter } from './sqlite-writer.js';
+import { listTraces, type TraceFilter, type TraceSummary } from './trace-list.js';
 
-export interface TraceFilter {
-  projectId?: string;
-  model?: string;
-  route?: string;
-  status?: ObservationStatus;
-  keyId?: string;
-  userId?: string;
-  sessionId?: string;
-  /** Epoch ms, inclusive. */
-  from?: number;
-  /** Epoch ms, exclusive. */
-  to?: number;
-}
+export type { TraceFilter, TraceSummary };
 
 export type ConflictMode = 'ignore' | 'replace';
 
@@ -31,15 +20,6 @@ export interface Page<T> {
   data: T[];
   next_cursor: string | null;
 }
-
-const LIST_COLUMNS = [
-  'trace_id', 'id', 'type', 'name', 'start_time', 'end_time', 'status', 'status_code', 'error', 'model', 'route',
-  'provider', 'key_id', 'user_id', 'session_id', 'tags', 'input_tokens', 'output_tokens', 'total_tokens', 'cost',
-  'latency_ms', 'ttft_ms',
-] as const;
-
-/** One row of the trace list: a root observation without its bodies. */
-export type TraceSummary = Pick<Observation, (typeof LIST_COLUMNS)[number]>;
 
 const JSON_FIELDS = ['tags', 'usage', 'cost_details', 'input', 'output', 'metadata'] as const;
 
@@ -116,32 +96,9 @@ export class ObservationsRepo {
     return o as unknown as Observation;
   }
 
-  /** Root observations (one per gateway call or ingested trace root), newest first, cursor-paginated. */
-  async listTraces(filter: TraceFilter, limit: number, cursor?: string | null): Promise<Page<TraceSummary>> {
-    let q = this.db.kysely
-      .selectFrom('observations')
-      .select(LIST_COLUMNS)
-      .where('parent_id', 'is', null)
-      .where('project_id', '=', filter.projectId ?? 'default');
-    if (filter.model !== undefined) q = q.where('model', '=', filter.model);
-    if (filter.route !== undefined) q = q.where('route', '=', filter.route);
-    if (filter.status !== undefined) q = q.where('status', '=', filter.status);
-    if (filter.keyId !== undefined) q = q.where('key_id', '=', filter.keyId);
-    if (filter.userId !== undefined) q = q.where('user_id', '=', filter.userId);
-    if (filter.sessionId !== undefined) q = q.where('session_id', '=', filter.sessionId);
-    if (filter.from !== undefined) q = q.where('start_time', '>=', filter.from);
-    if (filter.to !== undefined) q = q.where('start_time', '<', filter.to);
-    const c = cursor ? decodeCursor(cursor) : null;
-    if (c) {
-      q = q.where((eb) =>
-        eb.or([eb('start_time', '<', c.startTime), eb.and([eb('start_time', '=', c.startTime), eb('id', '<', c.id)])]),
-      );
-    }
-    const rows = await q.orderBy('start_time', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
-    const more = rows.length > limit;
-    const data = rows.slice(0, limit).map((r) => ({ ...r, tags: fromJson<string[]>(this.db.dialect, r.tags) ?? [] }) as TraceSummary);
-    const last = data[data.length - 1];
-    return { data, next_cursor: more && last ? encodeCursor(last.start_time, last.id) : null };
+  /** Root observations (one per gateway call or ingested trace root), newest first, with trace totals. */
+  listTraces(filter: TraceFilter, limit: number, cursor?: string | null): Promise<Page<TraceSummary>> {
+    return listTraces(this.db, filter, limit, cursor);
   }
 
   /** Every observation of a trace, in start order (bodies included). */

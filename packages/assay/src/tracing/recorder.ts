@@ -14,6 +14,8 @@ export interface RecorderOptions {
   /** Queue length past which new calls wait. */
   capacity?: number;
   log?: (msg: string) => void;
+  /** Runs on every observation as it is recorded (pricing, budget accounting), before it is queued. */
+  onRecord?: (o: Observation) => void;
 }
 
 export class Recorder implements ObservationSink {
@@ -40,6 +42,7 @@ export class Recorder implements ObservationSink {
   }
 
   record(observation: Observation): void {
+    this.opts.onRecord?.(observation);
     this.queue.push(observation);
     this.stats.recorded++;
     if (this.queue.length >= this.batchSize) this.kick(0);

@@ -14,6 +14,18 @@ const listQuery = z.strictObject({
   key: z.string().optional(),
   user: z.string().optional(),
   session: z.string().optional(),
+  environment: z.string().optional(),
+  release: z.string().optional(),
+  name: z.string().optional(),
+  tag: z.string().optional(),
+  /** Free-text search over the trace's observations (name, input, output, metadata, error). */
+  q: z.string().min(1).max(500).optional(),
+  /** `key=value`: an attribute any observation of the trace has. */
+  attr: z
+    .string()
+    .regex(/^[^=]+=/, 'attr must be key=value, e.g. attr=http.route=/users')
+    .transform((v) => ({ key: v.slice(0, v.indexOf('=')), value: v.slice(v.indexOf('=') + 1) }))
+    .optional(),
   from: timeParam.optional(),
   to: timeParam.optional(),
   limit: z.coerce.number({ message: 'limit must be a number' }).int().min(1).max(500).default(50),
@@ -35,6 +47,12 @@ export function tracesRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
         keyId: q.key,
         userId: q.user,
         sessionId: q.session,
+        environment: q.environment,
+        release: q.release,
+        name: q.name,
+        tag: q.tag,
+        text: q.q,
+        attribute: q.attr,
         from: q.from,
         to: q.to,
       },
