@@ -148,7 +148,7 @@ export const ASSAY_KEY = 'sk-assay-bench-admin-key-0123456789';
 export async function startAssay(
   root: string,
   upstreamUrl: string,
-  opts: { storeBodies: boolean; cpuProfDir?: string },
+  opts: { storeBodies: boolean; cpuProfDir?: string; databaseUrl?: string; config?: Record<string, unknown> },
 ): Promise<Child & { entry: string; dataDir: string }> {
   // BENCH_DATA_DIR: where the temp data dir (SQLite file) goes, e.g. /dev/shm to take the disk out.
   const dataDir = mkdtempSync(join(process.env.BENCH_DATA_DIR || tmpdir(), 'assay-bench-'));
@@ -159,6 +159,7 @@ export async function startAssay(
     providers: [{ id: 'up', type: 'openai', base_url: `${upstreamUrl}/v1` }],
     // BENCH_ASSAY_TRACING: extra `tracing` settings as JSON, e.g. '{"flush_interval_ms":10000}' (diagnosis only).
     tracing: { ...(opts.storeBodies ? {} : { store_bodies: false }), ...JSON.parse(process.env.BENCH_ASSAY_TRACING || '{}') },
+    ...opts.config,
   };
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   const entry = assayEntry(root);
@@ -169,7 +170,7 @@ export async function startAssay(
     [...prof, ...entry.args, 'up', '--port', '0', '--host', '127.0.0.1', '--config', configFile, '--data-dir', dataDir],
     {
       cwd: root,
-      env: { ASSAY_ADMIN_KEY: ASSAY_KEY, ASSAY_DATABASE_URL: '', NODE_ENV: 'production' },
+      env: { ASSAY_ADMIN_KEY: ASSAY_KEY, ASSAY_DATABASE_URL: opts.databaseUrl ?? '', NODE_ENV: 'production' },
       ready: (out) => out.match(/listening on (http:\/\/\S+)/)?.[1] ?? null,
     },
   );

@@ -24,6 +24,7 @@ export interface Summary {
   n: number;
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
   mean: number;
 }
@@ -32,7 +33,7 @@ export function summarize(xs: readonly number[]): Summary {
   const s = sortedCopy(xs);
   let sum = 0;
   for (const x of s) sum += x;
-  return { n: s.length, p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), mean: s.length ? sum / s.length : NaN };
+  return { n: s.length, p50: percentile(s, 50), p90: percentile(s, 90), p95: percentile(s, 95), p99: percentile(s, 99), mean: s.length ? sum / s.length : NaN };
 }
 
 /** Median, min and max of per-round values (the spread shows how noisy the rounds were). */
