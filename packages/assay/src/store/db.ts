@@ -50,8 +50,12 @@ export interface Db {
   close(): Promise<void>;
 }
 
+/** SQLite's planner needs statistics to pick the right index once tables grow; refreshed this often. */
+const SQLITE_OPTIMIZE_MS = 3 * 3_600_000;
+
 export async function openDb(loc: StoreLocation): Promise<Db> {
   let kysely: Kysely<Database>;
+  let optimizeTimer: NodeJS.Timeout | null = null;
   if (loc.dialect === 'sqlite') {
     const { default: SQLite } = await import('better-sqlite3');
     if (loc.target !== ':memory:') mkdirSync(dirname(loc.target), { recursive: true });
@@ -61,6 +65,17 @@ export async function openDb(loc: StoreLocation): Promise<Db> {
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
     kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    // Statistics for the planner (bounded work: SQLite samples large tables), at open and periodically.
+    const optimize = () => {
+      try {
+        database.pragma('optimize=0x10002');
+      } catch {
+        /* busy: next time */
+      }
+    };
+    optimizeTimer = setInterval(optimize, SQLITE_OPTIMIZE_MS);
+    optimizeTimer.unref();
+    setImmediate(optimize);
   } else {
     const pg = await import('pg');
     const Pool = pg.default.Pool;
@@ -91,7 +106,14 @@ export async function openDb(loc: StoreLocation): Promise<Db> {
     await kysely.destroy();
     throw err;
   }
-  return { kysely, dialect: loc.dialect, close: () => kysely.destroy() };
+  return {
+    kysely,
+    dialect: loc.dialect,
+    close: () => {
+      if (optimizeTimer) clearInterval(optimizeTimer);
+      return kysely.destroy();
+    },
+  };
 }
 
 export { toJson, fromJson } from './json.js';

@@ -133,7 +133,8 @@ async function traceTotals(db: Db, projectId: string, traceIds: string[]): Promi
       sql<number | null>`sum(case when ${calls} then output_tokens end)`.as('output_tokens'),
       sql<number | null>`sum(case when ${calls} then total_tokens end)`.as('total_tokens'),
     ])
-    .where('project_id', '=', projectId)
+    // `+project_id` keeps SQLite on the primary key (trace_id, id) instead of a project index.
+    .where(sql.raw(db.dialect === 'sqlite' ? '+project_id' : 'project_id') as never, '=', projectId)
     .where('trace_id', 'in', [...new Set(traceIds)])
     .groupBy('trace_id')
     .execute();

@@ -1,0 +1,198 @@
+/**
+ * One Langfuse ingestion batch: validate each event on its own, merge the observation events in batch
+ * order and then over the stored rows, write them (and the scores) durably, and report per event:
+ * 201 when applied, 400 naming the field when the event is wrong, 500 when the store failed (the SDK
+ * retries those). Envelope ids already applied are acknowledged without applying them again.
+ */
+import type { Score } from '../../store/scores.js';
+import type { Observation } from '../span.js';
+import { observationPatch, scoreFromEvent, traceCreatePatch, type MapContext, type ObservationPatch } from './map.js';
+import { applyPatch, finalize, inheritTraceFields } from './merge.js';
+import { RecentIds } from './recent-ids.js';
+import { EVENT_TYPES, EventError, envelopeSchema, parseOrExplain } from './schemas.js';
+import { TraceLock } from './trace-lock.js';
+
+/** What the batch writes through (TraceIngest in the server). */
+export interface IngestTarget {
+  observations(rows: Observation[], mode: 'ignore' | 'replace'): Promise<void>;
+  stored(projectId: string, refs: readonly { trace_id: string; id: string }[]): Promise<Observation[]>;
+  scores(scores: Score[]): Promise<void>;
+}
+
+export interface IngestionSuccess {
+  id: string;
+  status: number;
+}
+export interface IngestionError {
+  id: string;
+  status: number;
+  message: string;
+}
+export interface IngestionResult {
+  successes: IngestionSuccess[];
+  errors: IngestionError[];
+}
+
+export interface Caller {
+  projectId: string;
+  keyId: string;
+}
+
+interface Outcome {
+  id: string;
+  status: number;
+  message?: string;
+}
+
+const OBSERVATION_EVENTS = new Set([
+  'span-create',
+  'span-update',
+  'generation-create',
+  'generation-update',
+  'event-create',
+  'observation-create',
+  'observation-update',
+]);
+
+const refKey = (traceId: string, id: string) => `${traceId}\u0000${id}`;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export class LangfuseIngestor {
+  private readonly recent: RecentIds;
+  private readonly lock = new TraceLock();
+
+  constructor(
+    private readonly target: IngestTarget,
+    opts: { recentIds?: number } = {},
+  ) {
+    this.recent = new RecentIds(opts.recentIds ?? 100_000);
+  }
+
+  async process(batch: readonly unknown[], caller: Caller): Promise<IngestionResult> {
+    const outcomes: Outcome[] = new Array(batch.length);
+    const firstOf = new Map<string, number>();
+    const duplicates: [index: number, first: number][] = [];
+    const patches: { index: number; patch: ObservationPatch }[] = [];
+    const scores: { index: number; score: Score }[] = [];
+    const applied: number[] = [];
+    const traceOf = new Map<string, string>();
+
+    for (let i = 0; i < batch.length; i++) {
+      const raw = batch[i];
+      const id = isObject(raw) && typeof raw.id === 'string' && raw.id ? raw.id : `batch[${i}]`;
+      const type = isObject(raw) && (EVENT_TYPES as readonly unknown[]).includes(raw.type) ? `${raw.type as string}: ` : '';
+      try {
+        if (!isObject(raw)) throw new EventError(`batch[${i}]: each event must be an object {id, type, timestamp, body}`);
+        const env = parseOrExplain(envelopeSchema, raw, '');
+        const seen = firstOf.get(env.id);
+        if (seen !== undefined) {
+          duplicates.push([i, seen]);
+          continue;
+        }
+        firstOf.set(env.id, i);
+        if (this.recent.has(this.recentKey(caller, env.id))) {
+          outcomes[i] = { id, status: 201 };
+          continue;
+        }
+        const ctx: MapContext = {
+          projectId: caller.projectId,
+          keyId: caller.keyId,
+          timestamp: env.timestamp ?? Date.now(),
+          traceOf: (obsId) => traceOf.get(obsId),
+        };
+        if (env.type === 'trace-create') {
+          patches.push({ index: i, patch: traceCreatePatch(env.body, ctx) });
+        } else if (OBSERVATION_EVENTS.has(env.type)) {
+          const patch = observationPatch(env.type, env.body, ctx);
+          if (!traceOf.has(patch.id)) traceOf.set(patch.id, patch.trace_id);
+          patches.push({ index: i, patch });
+        } else if (env.type === 'score-create') {
+          scores.push({ index: i, score: scoreFromEvent(env.body, env.id, ctx) });
+        } else if (env.type === 'sdk-log') {
+          outcomes[i] = { id, status: 201 }; // SDK diagnostics: acknowledged, nothing to store
+          applied.push(i);
+        } else {
+          throw new EventError(`type: unknown event type "${env.type}"; supported: ${EVENT_TYPES.join(', ')}`);
+        }
+      } catch (err) {
+        if (!(err instanceof EventError)) throw err;
+        outcomes[i] = { id, status: err.status, message: type + err.message };
+      }
+    }
+
+    const [obsOk, scoresOk] = await Promise.all([this.writeObservations(patches, caller), this.writeScores(scores)]);
+    for (const [entries, failure] of [[patches, obsOk], [scores, scoresOk]] as const) {
+      for (const e of entries) {
+        const id = (batch[e.index] as { id: string }).id;
+        if (failure === null) {
+          outcomes[e.index] = { id, status: 201 };
+          applied.push(e.index);
+        } else {
+          outcomes[e.index] = { id, status: 500, message: `could not be stored, retry: ${failure}` };
+        }
+      }
+    }
+    for (const i of applied) this.recent.add(this.recentKey(caller, (batch[i] as { id: string }).id));
+    for (const [i, first] of duplicates) outcomes[i] = { ...outcomes[first] };
+
+    const result: IngestionResult = { successes: [], errors: [] };
+    for (const o of outcomes) {
+      if (o.status < 300) result.successes.push({ id: o.id, status: o.status });
+      else result.errors.push({ id: o.id, status: o.status, message: o.message ?? 'failed' });
+    }
+    return result;
+  }
+
+  private recentKey(caller: Caller, id: string): string {
+    return `${caller.projectId}\u0000${id}`;
+  }
+
+  /**
+   * Merge and write; null on success, else the store's error message. Creates are applied before
+   * updates (in batch order otherwise): SDKs may queue an update ahead of its create.
+   */
+  private async writeObservations(entries: { patch: ObservationPatch }[], caller: Caller): Promise<string | null> {
+    if (entries.length === 0) return null;
+    const patches = [...entries.filter((e) => e.patch.create), ...entries.filter((e) => !e.patch.create)];
+    const traceIds = new Set(patches.map(({ patch }) => patch.trace_id));
+    const release = await this.lock.acquire([...traceIds].map((t) => `${caller.projectId}\u0000${t}`));
+    try {
+      const refs = new Map<string, { trace_id: string; id: string }>();
+      for (const t of traceIds) refs.set(refKey(t, t), { trace_id: t, id: t });
+      for (const { patch } of patches) refs.set(refKey(patch.trace_id, patch.id), { trace_id: patch.trace_id, id: patch.id });
+      const stored = new Map<string, Observation>();
+      for (const o of await this.target.stored(caller.projectId, [...refs.values()])) stored.set(refKey(o.trace_id, o.id), o);
+
+      const merged = new Map<string, Observation>();
+      for (const { patch } of patches) {
+        const k = refKey(patch.trace_id, patch.id);
+        merged.set(k, applyPatch(merged.get(k) ?? stored.get(k) ?? null, patch, caller));
+      }
+      for (const o of merged.values()) {
+        const rootKey = refKey(o.trace_id, o.trace_id);
+        const root = merged.get(rootKey) ?? stored.get(rootKey);
+        if (root) inheritTraceFields(o, root);
+        finalize(o);
+      }
+      await this.target.observations([...merged.values()], 'replace');
+      return null;
+    } catch (err) {
+      console.error('[assay] langfuse ingestion: writing observations failed:', err);
+      return (err as Error).message ?? String(err);
+    } finally {
+      release();
+    }
+  }
+
+  private async writeScores(scores: { score: Score }[]): Promise<string | null> {
+    if (scores.length === 0) return null;
+    // The same score id twice in one batch: the later one wins (one statement cannot upsert a row twice).
+    const byId = new Map(scores.map(({ score }) => [score.id, score]));
+    try {
+      await this.target.scores([...byId.values()]);
+      return null;
+    } catch (err) {
+      return (err as Error).message ?? String(err);
+    }
+  }
+}
