@@ -6,6 +6,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { startAssay, type TestAssay } from './helpers/assay.js';
 import { storeKinds, sqliteStore, type TestStore } from './helpers/stores.js';
@@ -115,6 +117,39 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+describe('a spent budget alerts its channels', () => {
+  test('the webhook receives a budget notice once per window', async () => {
+    const received: Record<string, any>[] = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push(JSON.parse(body));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
+    const assay = await startAssay(config());
+    try {
+      const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+      const ch = await assay.api('/api/channels', { method: 'POST', body: JSON.stringify({ name: 'ops', type: 'webhook', config: { url, secret: 'a-secret-of-16-chars' } }) });
+      assert.equal(ch.status, 201, await ch.clone().text());
+      const { id } = (await ch.json()) as { id: string };
+      await budget(assay, { name: 'tight', scope: 'user', metric: 'tokens', limit: 15, window: 'day', channels: [id] });
+      for (let i = 0; i < 3; i++) await chat(assay, { user: 'kim' });
+      for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(received.length, 1);
+      assert.equal(received[0].kind, 'budget');
+      assert.equal(received[0].state, 'ALERT');
+      assert.match(received[0].message, /Budget "tight" is spent for user kim: 20 of 15 tokens/);
+      assert.equal(received[0].details.subject, 'kim');
+    } finally {
+      await assay.stop();
+      hook.close();
+    }
+  });
+});
 
 describe('budgets shared through Redis', () => {
   test('two instances on one Redis see each other’s spend', async () => {
