@@ -15,13 +15,18 @@ export function tooLarge(limit: number): AssayError {
 
 /** The raw body text, at most `limit` bytes (413 beyond), read once. */
 export async function readBodyText(c: Context, limit: number): Promise<string> {
+  return (await readBodyBytes(c, limit)).toString('utf8');
+}
+
+/** The raw body bytes, at most `limit` (beyond it, `tooLargeError` — by default the model API's 413). */
+export async function readBodyBytes(c: Context, limit: number, tooLargeError: () => AssayError = () => tooLarge(limit)): Promise<Buffer> {
   const declared = Number(c.req.header('content-length'));
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  if (Number.isFinite(declared) && declared > limit) throw tooLargeError();
   // On Node, read the socket directly: no web-stream conversion on the hot path.
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  if (incoming && !incoming.readableDidRead) return readIncoming(incoming, limit);
+  if (incoming && !incoming.readableDidRead) return readIncoming(incoming, limit, tooLargeError);
   const body = c.req.raw.body;
-  if (!body) return '';
+  if (!body) return Buffer.alloc(0);
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -31,14 +36,14 @@ export async function readBodyText(c: Context, limit: number): Promise<string> {
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel();
-      throw tooLarge(limit);
+      throw tooLargeError();
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
-function readIncoming(incoming: IncomingMessage, limit: number): Promise<string> {
+function readIncoming(incoming: IncomingMessage, limit: number, tooLargeError: () => AssayError): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -52,15 +57,15 @@ function readIncoming(incoming: IncomingMessage, limit: number): Promise<string>
       size += chunk.length;
       if (size > limit) {
         cleanup();
-        incoming.resume(); // drain the rest so the connection stays usable
-        reject(tooLarge(limit));
+        incoming.resume(); // drain the rest so the connection stays usable (and the 413 is delivered)
+        reject(tooLargeError());
         return;
       }
       chunks.push(chunk);
     };
     const onEnd = () => {
       cleanup();
-      resolve(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
     };
     const onError = (err: Error) => {
       cleanup();

@@ -1,0 +1,155 @@
+/**
+ * OTLP/HTTP trace ingest: `POST /v1/traces` and `POST /api/public/otel/v1/traces` (the path Langfuse
+ * clients use). Protobuf or JSON, optionally gzip/deflate; the body is capped after decompression.
+ * The reply uses the request's encoding: an ExportTraceServiceResponse (with partialSuccess when
+ * some spans were rejected), or a google.rpc.Status on errors. Spans are acknowledged only after
+ * they are written; a resent batch writes nothing twice (idempotent on trace and span id).
+ */
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { Hono, type Context } from 'hono';
+import { AssayError, toAssayError } from '../../errors.js';
+import { authenticate, type AuthVars } from '../auth.js';
+import { readBodyBytes } from '../body.js';
+import type { AppDeps } from '../deps.js';
+import { decodeJson, decodeProtobuf } from '../../tracing/otlp/decode.js';
+import { mapSpans } from '../../tracing/otlp/map.js';
+import { RpcCode, encodeResponse, encodeStatus } from '../../tracing/otlp/proto.js';
+
+type Format = 'protobuf' | 'json';
+const PROTOBUF_TYPES = new Set(['application/x-protobuf', 'application/protobuf']);
+const RETRY_AFTER_S = 5;
+
+export const OTLP_TRACE_PATHS = ['/v1/traces', '/api/public/otel/v1/traces'] as const;
+
+export function otlpRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
+  const app = new Hono<{ Variables: AuthVars }>();
+  app.onError((err, c) => statusReply(c, err));
+  for (const path of OTLP_TRACE_PATHS) app.post(path, authenticate(deps, 'ingest'), (c) => exportTraces(c, deps));
+  return app;
+}
+
+async function exportTraces(c: Context<{ Variables: AuthVars }>, deps: AppDeps): Promise<Response> {
+  const format = requestFormat(c);
+  if (!format) {
+    throw new AssayError({
+      status: 415,
+      code: 'unsupported_media_type',
+      message: `Content-Type "${c.req.header('content-type') ?? ''}" is not supported: send OTLP as application/x-protobuf or application/json`,
+    });
+  }
+  const limit = deps.config.ingest.max_body_bytes;
+  const body = await readBody(c, limit);
+  const decoded = format === 'protobuf' ? decodeProtobuf(body) : decodeJson(body.toString('utf8'));
+  const { observations, scores } = mapSpans(decoded.spans, c.var.key);
+  try {
+    await deps.ingest.observations(observations, 'ignore');
+    await deps.ingest.scores(scores);
+  } catch (err) {
+    throw new AssayError({
+      status: 503,
+      type: 'unavailable_error',
+      code: 'store_unavailable',
+      message: `The spans could not be stored (${(err as Error).message}); nothing was acknowledged, retry later`,
+      headers: { 'retry-after': String(RETRY_AFTER_S) },
+      cause: err,
+    });
+  }
+  const partial =
+    decoded.rejected > 0
+      ? {
+          rejectedSpans: decoded.rejected,
+          errorMessage: `${decoded.rejected} span(s) rejected, ${observations.length} accepted: ${decoded.reasons.join('; ')}${decoded.rejected > decoded.reasons.length ? '; …' : ''}`,
+        }
+      : undefined;
+  if (format === 'protobuf') return protobufReply(encodeResponse(partial), 200);
+  // OTLP/JSON writes int64 as a decimal string.
+  const json = partial ? { partialSuccess: { rejectedSpans: String(partial.rejectedSpans), errorMessage: partial.errorMessage } } : {};
+  return new Response(JSON.stringify(json), { status: 200, headers: { 'content-type': 'application/json' } });
+}
+
+function requestFormat(c: Context): Format | null {
+  const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  if (PROTOBUF_TYPES.has(type)) return 'protobuf';
+  if (type === 'application/json') return 'json';
+  return null;
+}
+
+const gunzip = promisify(zlib.gunzip);
+const inflate = promisify(zlib.inflate);
+const inflateRaw = promisify(zlib.inflateRaw);
+
+/**
+ * The body as bytes, decompressed. Both the received bytes and the decompressed bytes are capped at
+ * `limit` (413 beyond); zlib stops as soon as its output passes the cap, so a small "gzip bomb"
+ * never expands in memory.
+ */
+async function readBody(c: Context, limit: number): Promise<Buffer> {
+  const encoding = (c.req.header('content-encoding') ?? '').trim().toLowerCase();
+  if (!['', 'identity', 'gzip', 'x-gzip', 'deflate'].includes(encoding)) {
+    throw new AssayError({
+      status: 415,
+      code: 'unsupported_content_encoding',
+      message: `Content-Encoding "${encoding}" is not supported: send the body uncompressed, gzip or deflate`,
+    });
+  }
+  const raw = await readBodyBytes(c, limit, () => ingestTooLarge(limit));
+  if (encoding === '' || encoding === 'identity') return raw;
+  const opts = { maxOutputLength: limit };
+  try {
+    if (encoding === 'deflate') {
+      try {
+        return await inflate(raw, opts);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'Z_DATA_ERROR') throw err;
+        return await inflateRaw(raw, opts); // some senders use raw deflate without the zlib header
+      }
+    }
+    return await gunzip(raw, opts);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) throw decompressedTooLarge(limit);
+    throw new AssayError({
+      status: 400,
+      code: 'invalid_encoding',
+      message: `The body is not valid ${encoding} data (${e.message}); send it compressed as Content-Encoding says, or drop the header`,
+    });
+  }
+}
+
+function decompressedTooLarge(limit: number): AssayError {
+  return new AssayError({
+    status: 413,
+    code: 'request_too_large',
+    message: `The decompressed request body is larger than the ${limit}-byte limit (ingest.max_body_bytes in the config); send smaller batches`,
+  });
+}
+
+function ingestTooLarge(limit: number): AssayError {
+  return new AssayError({ status: 413, code: 'request_too_large', message: `The request body is larger than the ${limit}-byte limit (ingest.max_body_bytes in the config); send smaller batches` });
+}
+
+const RPC_CODES: Record<number, number> = {
+  400: RpcCode.INVALID_ARGUMENT,
+  401: RpcCode.UNAUTHENTICATED,
+  403: RpcCode.PERMISSION_DENIED,
+  404: RpcCode.NOT_FOUND,
+  413: RpcCode.RESOURCE_EXHAUSTED,
+  415: RpcCode.INVALID_ARGUMENT,
+  429: RpcCode.RESOURCE_EXHAUSTED,
+  503: RpcCode.UNAVAILABLE,
+};
+
+/** An error as google.rpc.Status, protobuf-encoded for protobuf requests, else JSON. */
+function statusReply(c: Context, err: unknown): Response {
+  const e = toAssayError(err);
+  if (e.status >= 500) console.error(`[assay] ${c.req.method} ${c.req.path}:`, (e.cause as Error)?.stack ?? e.stack);
+  const code = RPC_CODES[e.status] ?? (e.status >= 500 ? RpcCode.INTERNAL : RpcCode.INVALID_ARGUMENT);
+  const headers: Record<string, string> = { ...e.headers };
+  if (requestFormat(c) === 'protobuf') return protobufReply(encodeStatus(code, e.message), e.status, headers);
+  return new Response(JSON.stringify({ code, message: e.message }), { status: e.status, headers: { 'content-type': 'application/json', ...headers } });
+}
+
+function protobufReply(bytes: Uint8Array, status: number, headers: Record<string, string> = {}): Response {
+  return new Response(bytes, { status, headers: { 'content-type': 'application/x-protobuf', ...headers } });
+}
