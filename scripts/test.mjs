@@ -28,10 +28,12 @@ if (selected.length === 0) {
 }
 if (filters.length === 0) {
   // The whole suite starts with the type check of sources and tests.
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'packages/assay/tsconfig.test.json'], { cwd: root, stdio: 'inherit' });
-  if (tsc.status !== 0) {
-    console.error('type check failed (npm run typecheck)');
-    process.exit(tsc.status ?? 1);
+  for (const project of ['packages/assay/tsconfig.test.json', 'packages/sdk/tsconfig.test.json']) {
+    const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: root, stdio: 'inherit' });
+    if (tsc.status !== 0) {
+      console.error(`type check failed (npm run typecheck): ${project}`);
+      process.exit(tsc.status ?? 1);
+    }
   }
 }
 if (!process.env.ASSAY_TEST_POSTGRES_URL) {
