@@ -6,19 +6,27 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
+import { EmailSender } from './alerts/email.js';
+import { AlertService } from './alerts/service.js';
 import type { AssayConfig } from './config/schema.js';
+import { budgetEmbeddings, budgetLayer } from './budgets/layer.js';
+import { MemoryCounters, RedisCounters } from './budgets/counters.js';
+import { notifyBudget } from './budgets/notify.js';
+import { BudgetService } from './budgets/service.js';
 import { ModelRegistry } from './gateway/registry.js';
 import { createRouter } from './gateway/router/index.js';
 import { compose, type Provider, type ProviderEnv } from './gateway/spec.js';
 import { createApp } from './http/app.js';
 import type { AppDeps } from './http/deps.js';
 import { KeyService } from './keys/service.js';
+import { MetricsService } from './metrics/service.js';
 import { providerModule } from './providers/index.js';
 import { openStore, resolveStoreLocation } from './store/index.js';
 import { TraceIngest } from './tracing/ingest.js';
 import { createPreparer } from './tracing/prepare.js';
 import { PriceBook } from './tracing/prices/book.js';
 import { Recorder } from './tracing/recorder.js';
+import { RetentionJob } from './tracing/retention.js';
 import { createRedactor } from './tracing/redact.js';
 import { VERSION } from './version.js';
 
@@ -42,6 +50,8 @@ export interface RunningServer {
   /** The admin key generated at this start (first start without ASSAY_ADMIN_KEY), else null. */
   generatedAdminKey: string | null;
   deps: AppDeps;
+  /** The retention job, when governance.retention_days is set. */
+  retention: RetentionJob | null;
   close(): Promise<void>;
 }
 
@@ -75,7 +85,29 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await prices.load();
   const prepare = createPreparer({ redactor, price: (o) => prices.price(o) });
   const ingest = new TraceIngest(store, prepare);
+  const emailSender = new EmailSender(config.alerts.smtp);
+  const metrics = new MetricsService(store);
+  const alerts = new AlertService({
+    repo: store.alerts,
+    metrics,
+    intervalMs: config.alerts.interval_ms,
+    email: emailSender.configured ? emailSender.send : undefined,
+    log,
+  });
+  const counters = config.redis ? new RedisCounters(config.redis.url) : new MemoryCounters();
+  const budgets = new BudgetService({
+    repo: store.budgets,
+    counters,
+    log,
+    onBreach: (e) => notifyBudget(alerts, e, log),
+  });
+  await budgets.start();
   const recorder = new Recorder({
+    // Priced as recorded, so budgets count the call at once; redacted when written.
+    onRecord: (o) => {
+      prices.price(o);
+      budgets.account(o);
+    },
     write: (batch) => store.observations.insertMany(batch.map((o) => prepare.observation(o))),
     batchSize: config.tracing.batch_size,
     flushIntervalMs: config.tracing.flush_interval_ms,
@@ -94,12 +126,20 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     prices,
     registry,
     router,
-    chat: compose([], router.chat),
-    embeddings: router.embeddings,
+    budgets,
+    chat: compose([budgetLayer(budgets)], router.chat),
+    embeddings: budgetEmbeddings(budgets, router.embeddings),
+    metrics,
+    alerts,
     version: VERSION,
     startedAt: Date.now(),
   };
+  const retention = config.governance.retention_days
+    ? new RetentionJob(store, config.governance.retention_days, config.governance.retention_interval_ms, log)
+    : null;
+  retention?.start();
   const app = createApp(deps);
+  alerts.start();
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port ?? 4141, hostname: opts.host ?? '127.0.0.1' }, () => resolve(s as Server));
@@ -122,10 +162,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       server.closeAllConnections(); // in-flight calls see their client go away and stop
       await closed;
       await recorder.close();
+      await alerts.stop();
+      emailSender.close();
       keys.stop();
       await Promise.allSettled([...providers.values()].map((p) => p.close()));
+      await retention?.stop();
+      await counters.close();
       await store.close();
     })());
 
-  return { url, port, generatedAdminKey, deps, close };
+  return { url, port, generatedAdminKey, deps, retention, close };
 }

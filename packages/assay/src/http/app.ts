@@ -1,13 +1,19 @@
 /** The Hono app: every HTTP surface, registered in one place, with one error renderer. */
 import { Hono } from 'hono';
 import { notFound } from '../errors.js';
+import { alertsRoutes, channelsRoutes } from './admin/alerts.js';
+import { budgetsRoutes } from './admin/budgets.js';
 import { keysRoutes } from './admin/keys.js';
+import { metricsRoutes } from './admin/metrics.js';
 import { pricesRoutes } from './admin/prices.js';
 import { routesRoutes } from './admin/routes.js';
 import { scoresRoutes } from './admin/scores.js';
+import { sessionsRoutes } from './admin/sessions.js';
 import { tracesRoutes } from './admin/traces.js';
 import type { AppDeps } from './deps.js';
 import { errorResponse, isModelApi } from './errors.js';
+import { otlpRoutes } from './ingest/otlp.js';
+import { langfuseRoutes } from './langfuse/index.js';
 import { openaiRoutes } from './openai/index.js';
 import { homePage } from './home.js';
 
@@ -37,12 +43,20 @@ export function createApp(deps: AppDeps): Hono {
     }),
   );
 
+  // OTLP ingest first: the /v1 sub-app puts a 'model'-scope auth middleware on /v1/*.
+  app.route('/', otlpRoutes(deps));
   app.route('/v1', openaiRoutes(deps));
   app.route('/api/keys', keysRoutes(deps));
   app.route('/api/traces', tracesRoutes(deps));
+  app.route('/api/metrics', metricsRoutes(deps));
   app.route('/api/routes', routesRoutes(deps));
   app.route('/api/prices', pricesRoutes(deps));
   app.route('/api/scores', scoresRoutes(deps));
+  app.route('/api/budgets', budgetsRoutes(deps));
+  app.route('/api/sessions', sessionsRoutes(deps));
+  app.route('/api/alerts', alertsRoutes(deps));
+  app.route('/api/channels', channelsRoutes(deps));
+  app.route('/api/public', langfuseRoutes(deps));
   app.get('/', (c) => c.html(homePage(deps, c.req.header('host') ?? '127.0.0.1:4141')));
   return app;
 }

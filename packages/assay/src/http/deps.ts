@@ -1,9 +1,12 @@
 /** Everything the HTTP surfaces need, built once by server.ts. */
+import type { AlertService } from '../alerts/service.js';
+import type { BudgetService } from '../budgets/service.js';
 import type { AssayConfig } from '../config/schema.js';
 import type { ModelRegistry } from '../gateway/registry.js';
 import type { Router } from '../gateway/router/index.js';
 import type { ChatHandler, EmbeddingsHandler } from '../gateway/spec.js';
 import type { KeyService } from '../keys/service.js';
+import type { MetricsService } from '../metrics/service.js';
 import type { Store } from '../store/index.js';
 import type { TraceIngest } from '../tracing/ingest.js';
 import type { PriceBook } from '../tracing/prices/book.js';
@@ -19,11 +22,17 @@ export interface AppDeps {
   ingest: TraceIngest;
   /** The model price table (custom entries over the built-in ones). */
   prices: PriceBook;
+  /** Spend and token budgets the gateway enforces. */
+  budgets: BudgetService;
   registry: ModelRegistry;
   router: Router;
   /** The composed chat pipeline (layers over the router). */
   chat: ChatHandler;
   embeddings: EmbeddingsHandler;
+  /** Metrics of model calls for the dashboard and the alert rules. */
+  metrics: MetricsService;
+  /** Alert rules, notification channels and their history; `notify` sends through channels. */
+  alerts: AlertService;
   version: string;
   startedAt: number;
 }

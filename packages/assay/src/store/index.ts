@@ -1,7 +1,9 @@
 /** The store: one database, one repository per domain. */
 import { openDb, resolveStoreLocation, type Db, type DialectName, type StoreLocation } from './db.js';
+import { AlertsRepo } from './alerts.js';
 import { KeysRepo } from './keys.js';
 import { ObservationsRepo } from './observations.js';
+import { BudgetsRepo } from './budgets.js';
 import { PricesRepo } from './prices.js';
 import { ScoresRepo } from './scores.js';
 import { SqliteWriter } from './sqlite-writer.js';
@@ -13,6 +15,8 @@ export interface Store {
   readonly observations: ObservationsRepo;
   readonly scores: ScoresRepo;
   readonly prices: PricesRepo;
+  readonly budgets: BudgetsRepo;
+  readonly alerts: AlertsRepo;
   close(): Promise<void>;
 }
 
@@ -26,6 +30,8 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     observations: new ObservationsRepo(db, writer),
     scores: new ScoresRepo(db),
     prices: new PricesRepo(db),
+    budgets: new BudgetsRepo(db),
+    alerts: new AlertsRepo(db),
     close: async () => {
       await writer?.close();
       await db.close();

@@ -89,4 +89,65 @@ export interface Database {
   scores: ScoresTable;
   price_tables: PriceTablesTable;
   budgets: BudgetsTable;
+  alert_rules: AlertRulesTable;
+  alert_events: AlertEventsTable;
+  alert_channels: AlertChannelsTable;
+}
+
+/** Alert rules with their current state (alerts/types.ts says what each field means). */
+export interface AlertRulesTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string | null;
+  metric: string;
+  filters: JsonColumn;
+  window_s: number;
+  /** >, >=, < or <=. */
+  operator: string;
+  warning: number | null;
+  threshold: number;
+  /** no_data, ok, alert or keep. */
+  no_data: string;
+  renotify_s: number;
+  channel_ids: JsonColumn;
+  enabled: number;
+  /** OK, WARNING, ALERT or NO_DATA. */
+  state: string;
+  state_since: number;
+  episode_start: number | null;
+  last_value: number | null;
+  last_evaluated_at: number | null;
+  last_notified_at: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One state transition of an alert rule. */
+export interface AlertEventsTable {
+  id: string;
+  project_id: string;
+  rule_id: string;
+  at: number;
+  from_state: string;
+  to_state: string;
+  value: number | null;
+  message: string;
+}
+
+/** Notification channels: webhook, slack or email. */
+export interface AlertChannelsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  type: string;
+  config: JsonColumn;
+  enabled: number;
+  consecutive_failures: number;
+  disabled_reason: string | null;
+  last_delivery_at: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
 }

@@ -134,7 +134,7 @@ async function traceTotals(db: Db, projectId: string, traceIds: string[]): Promi
       sql<number | null>`sum(case when ${calls} then total_tokens end)`.as('total_tokens'),
     ])
     // `+project_id` keeps SQLite on the primary key (trace_id, id) instead of a project index.
-    .where(sql.raw(db.dialect === 'sqlite' ? '+project_id' : 'project_id') as never, '=', projectId)
+    .where(sql<SqlBool>`${sql.raw(db.dialect === 'sqlite' ? '+project_id' : 'project_id')} = ${projectId}`)
     .where('trace_id', 'in', [...new Set(traceIds)])
     .groupBy('trace_id')
     .execute();

@@ -5,6 +5,7 @@
 import { Migrator, type Kysely, type Migration } from 'kysely';
 import * as m001 from './001_initial.js';
 import * as m002 from './002_observability.js';
+import * as m003 from './003_alerts.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -15,6 +16,7 @@ type MigrationModule = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise
 const modules: Record<string, MigrationModule> = {
   '001_initial': m001,
   '002_observability': m002,
+  '003_alerts': m003,
 };
 
 export async function migrate(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> {
