@@ -14,6 +14,8 @@ export interface Payload {
   spans: number;
   /** The root span name of one trace in the payload, unique in the run: probed for visibility. */
   probe: string;
+  /** Its start time (epoch ms), so the probe is a cheap time-range query. */
+  probeStart: number;
 }
 
 export function makePayloads(count: number, tracesPerPayload: number, runId: string): Payload[] {
@@ -28,10 +30,12 @@ export function makePayloads(count: number, tracesPerPayload: number, runId: str
   for (let p = 0; p < count; p++) {
     exporter.reset();
     let probe = '';
+    let probeStart = 0;
     for (let t = 0; t < tracesPerPayload; t++) {
       const name = `${runId}-${n++}`;
-      if (t === 0) probe = name;
-      tracer.startActiveSpan(name, { attributes: { 'langfuse.observation.type': 'agent', 'user.id': `user-${n % 97}`, 'session.id': `s-${n % 1000}` } }, (root) => {
+      const startTime = Date.now();
+      if (t === 0) [probe, probeStart] = [name, startTime];
+      tracer.startActiveSpan(name, { startTime, attributes: { 'langfuse.observation.type': 'agent', 'user.id': `user-${n % 97}`, 'session.id': `s-${n % 1000}` } }, (root) => {
         for (const step of ['chat', 'retrieve', 'tool', 'chat']) {
           const s = tracer.startSpan(step === 'chat' ? 'chat gpt-4o-mini' : step, {
             attributes:
@@ -55,7 +59,7 @@ export function makePayloads(count: number, tracesPerPayload: number, runId: str
       });
     }
     const spans = exporter.getFinishedSpans();
-    out.push({ body: ProtobufTraceSerializer.serializeRequest([...spans])!, spans: spans.length, probe });
+    out.push({ body: ProtobufTraceSerializer.serializeRequest([...spans])!, spans: spans.length, probe, probeStart });
   }
   return out;
 }

@@ -4,13 +4,17 @@
  * target rate, time until a span shows in GET /api/traces, and the trace list with 1M observations.
  * See docs/benchmarks.md (Ingest) for the method.
  *
- *   npm run bench:ingest [-- --quick] [--stores=sqlite,postgres] [--list-rows=1000000] [--no-write]
+ *   npm run bench:ingest [-- --quick] [--stores=sqlite,postgres] [--list-rows=1000000] [--no-write] [--profile]
+ *   --profile: CPU profile of the server during the ingest phases, summarized on stderr
  *   env: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/test)
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ASSAY_KEY, onExit, startAssay, type Child } from '../gateway/procs.js';
+import { summarizeProfile } from '../gateway/profile.js';
 import { summarize } from '../gateway/stats.js';
 import { makePayloads, SPANS_PER_TRACE } from './payloads.js';
 import { countObservations, dropSchema, seedObservations, type BenchStore } from './store.js';
@@ -18,6 +22,7 @@ import { writeSection } from './report.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
+const profile = argv.includes('--profile');
 const write = !argv.includes('--no-write') && !quick;
 const arg = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const stores = (arg('stores') ?? 'sqlite,postgres').split(',') as BenchStore['kind'][];
@@ -40,10 +45,13 @@ async function post(url: string, body: Uint8Array): Promise<number> {
   return res.status;
 }
 
-/** Polls GET /api/traces until the probe trace is listed; ms from `sentAt`. */
-async function visibleAfter(url: string, probe: string, sentAt: number): Promise<number> {
+/**
+ * Polls GET /api/traces until the probe trace is listed; ms from `sentAt`. The query is the list
+ * narrowed to the probe's start millisecond, so polling does not load the server it measures.
+ */
+async function visibleAfter(url: string, probe: string, probeStart: number, sentAt: number): Promise<number> {
   for (;;) {
-    const res = await fetch(`${url}/api/traces?limit=1&name=${encodeURIComponent(probe)}&from=${Date.now() - 120_000}`, {
+    const res = await fetch(`${url}/api/traces?limit=1&name=${encodeURIComponent(probe)}&from=${probeStart - 1}&to=${probeStart + 2}`, {
       headers: { authorization: `Bearer ${ASSAY_KEY}` },
     });
     const page = (await res.json()) as { data: unknown[] };
@@ -73,7 +81,8 @@ async function ingestRun(store: BenchStore): Promise<IngestResult> {
   const sustainPayloads = Math.ceil((target * SUSTAIN_S) / perPayload);
   log(`[${store.kind}] generating ${maxPayloads + sustainPayloads} payloads of ${perPayload} spans with the OpenTelemetry SDK…`);
   const payloads = makePayloads(maxPayloads + sustainPayloads, TRACES_PER_PAYLOAD, `bench-${runId}`);
-  const assay = await startAssay(ROOT, 'http://127.0.0.1:9', { storeBodies: true, databaseUrl: store.url });
+  const profDir = profile ? mkdtempSync(join(tmpdir(), 'assay-ingest-prof-')) : undefined;
+  const assay = await startAssay(ROOT, 'http://127.0.0.1:9', { storeBodies: true, databaseUrl: store.url, cpuProfDir: profDir });
   let failures = 0;
   try {
     // 1. Maximum: closed loop, 4 exports in flight (several app instances).
@@ -110,13 +119,17 @@ async function ingestRun(store: BenchStore): Promise<IngestResult> {
           acks.push(performance.now() - sentAt);
         }),
       );
-      if (i % 5 === 0) visible.push(visibleAfter(assay.url, p.probe, sentAt));
+      if (i % 5 === 0) visible.push(visibleAfter(assay.url, p.probe, p.probeStart, sentAt));
     }
     await Promise.all(inflight);
     const achieved = (sustainSet.length * perPayload) / ((performance.now() - s0) / 1000);
     const vis = await Promise.all(visible);
     const sent = payloads.length * perPayload;
     await assay.stop();
+    if (profDir) {
+      for (const f of readdirSync(profDir)) log(summarizeProfile(join(profDir, f), 25));
+      rmSync(profDir, { recursive: true, force: true });
+    }
     const stored = await countObservations(store);
     log(`[${store.kind}] sustained ${Math.round(achieved)} spans/s, ack p99 ${summarize(acks).p99.toFixed(1)} ms, stored ${stored}/${sent}`);
     return { store: store.kind, maxSpansPerS, targetSpansPerS: target, achievedSpansPerS: achieved, ack: summarize(acks), visible: summarize(vis), sent, stored, failures };
