@@ -21,14 +21,18 @@ export async function countObservations(store: BenchStore): Promise<number> {
       db.close();
     }
   }
+  return withSchema(store, async (client, schema) => (await client.query(`select count(*)::int as n from "${schema}".observations`)).rows[0].n as number);
+}
+
+/** A client on the database of a postgres:// URL with ?schema=, and that schema's name. */
+async function withSchema<T>(store: BenchStore, fn: (client: pg.Client, schema: string) => Promise<T>): Promise<T> {
   const u = new URL(store.url);
   const schema = u.searchParams.get('schema')!;
   u.searchParams.delete('schema');
   const client = new pg.Client({ connectionString: u.toString() });
   await client.connect();
   try {
-    const r = await client.query(`select count(*)::int as n from "${schema}".observations`);
-    return r.rows[0].n as number;
+    return await fn(client, schema);
   } finally {
     await client.end();
   }
@@ -39,16 +43,9 @@ export async function dropSchema(store: BenchStore): Promise<void> {
     for (const suffix of ['', '-wal', '-shm']) rmSync(store.url + suffix, { force: true });
     return;
   }
-  const u = new URL(store.url);
-  const schema = u.searchParams.get('schema')!;
-  u.searchParams.delete('schema');
-  const client = new pg.Client({ connectionString: u.toString() });
-  await client.connect();
-  try {
+  await withSchema(store, async (client, schema) => {
     await client.query(`drop schema if exists "${schema}" cascade`);
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 const MODELS = ['gpt-4o-mini', 'gpt-4o', 'claude-sonnet-4-5', 'gemini-2.5-flash', 'local/qwen'];

@@ -3,6 +3,7 @@
  * cross-references (route targets → providers) are checked here so errors name the exact path.
  */
 import { z } from 'zod';
+import { regexSource } from './regex.js';
 import { providerModules } from '../providers/index.js';
 
 const positiveMs = z.number().int().nonnegative();
@@ -80,17 +81,7 @@ const redactSchema = z.strictObject({
       z.strictObject({
         name: z.string().min(1),
         /** A JavaScript regular expression (without slashes); applied globally. */
-        pattern: z.string().min(1).refine(
-          (p) => {
-            try {
-              new RegExp(p, 'g');
-              return true;
-            } catch {
-              return false;
-            }
-          },
-          { message: 'not a valid regular expression' },
-        ),
+        pattern: regexSource('pattern'),
         flags: z.string().regex(/^[imsu]*$/, 'flags may be i, m, s, u').default(''),
         replacement: z.string().default('[REDACTED]'),
       }),

@@ -10,3 +10,9 @@ export const timeParam = z.string().transform((v, ctx) => {
   }
   return n;
 });
+
+/** `limit` and `cursor` of a cursor-paginated list. */
+export const pageParams = {
+  limit: z.coerce.number({ message: 'limit must be a number' }).int().min(1).max(500).default(50),
+  cursor: z.string().optional(),
+};

@@ -106,6 +106,19 @@ export async function openDb(loc: StoreLocation): Promise<Db> {
     await kysely.destroy();
     throw err;
   }
+  if (loc.dialect === 'postgres') {
+    // Tables never analyzed (a bulk load, a restore) get statistics now, so the planner uses the
+    // primary key and the partial indexes from the first query; autovacuum keeps them fresh later.
+    const db = kysely;
+    setImmediate(() => {
+      sql`select relname from pg_stat_user_tables where schemaname = current_schema() and n_live_tup > 0 and last_analyze is null and last_autoanalyze is null`
+        .execute(db)
+        .then(async ({ rows }) => {
+          for (const r of rows as { relname: string }[]) await sql`analyze ${sql.table(r.relname)}`.execute(db);
+        })
+        .catch(() => undefined); // best effort: the store works without it, only slower
+    });
+  }
   return {
     kysely,
     dialect: loc.dialect,

@@ -59,9 +59,7 @@ export class ScoresRepo {
     if (filter.to !== undefined) q = q.where('timestamp', '<', filter.to);
     const c = cursor ? decodeCursor(cursor) : null;
     if (c) {
-      q = q.where((eb) =>
-        eb.or([eb('timestamp', '<', c.startTime), eb.and([eb('timestamp', '=', c.startTime), eb('id', '<', c.id)])]),
-      );
+      q = q.where((eb) => eb(eb.refTuple('timestamp', 'id'), '<', eb.tuple(c.startTime, c.id)));
     }
     const rows = await q.orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
     const data = rows.slice(0, limit).map((r) => this.decode(r));

@@ -2,7 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore, resolveStoreLocation, type Store } from './index.js';
 import { emptyObservation } from '../tracing/span.js';
-import { storeKinds, type TestStore } from '../../test/helpers/stores.js';
+import { postgresSkip, postgresStore, storeKinds, type TestStore } from '../../test/helpers/stores.js';
 
 test('resolveStoreLocation understands paths, sqlite: URLs and postgres URLs', () => {
   assert.deepEqual(resolveStoreLocation(undefined, '/d'), { dialect: 'sqlite', target: '/d/assay.db' });
@@ -92,3 +92,22 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+test('a second PostgreSQL schema in the same database migrates on its own', { skip: postgresSkip }, async () => {
+  // Kysely looks for its migration tables in every schema unless told which: the second schema
+  // was taken as migrated and its first query failed.
+  const a = postgresStore();
+  const b = postgresStore();
+  const sa = await openStore(a.location);
+  try {
+    const sb = await openStore(b.location);
+    await sb.observations.insertMany([emptyObservation({ trace_id: 't', type: 'span', name: 'x' })]);
+    assert.equal((await sb.observations.getTrace('t')).length, 1);
+    assert.equal((await sa.observations.getTrace('t')).length, 0);
+    await sb.close();
+  } finally {
+    await sa.close();
+    await a.cleanup();
+    await b.cleanup();
+  }
+});

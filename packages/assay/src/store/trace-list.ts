@@ -102,7 +102,8 @@ export async function listTraces(db: Db, filter: TraceFilter, limit: number, cur
   if (filter.attribute) q = q.where(anyObservation(db, projectId, attributeCondition(db, filter.attribute.key, filter.attribute.value)));
   const c = cursor ? decodeCursor(cursor) : null;
   if (c) {
-    q = q.where((eb) => eb.or([eb('start_time', '<', c.startTime), eb.and([eb('start_time', '=', c.startTime), eb('id', '<', c.id)])]));
+    // A row-value comparison is an index range condition on both databases (an OR would be a filter).
+    q = q.where((eb) => eb(eb.refTuple('start_time', 'id'), '<', eb.tuple(c.startTime, c.id)));
   }
   const rows = await q.orderBy('start_time', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
   const page = rows.slice(0, limit);

@@ -10,7 +10,7 @@ import type { Score } from '../../store/scores.js';
 import { authenticate, type AuthVars } from '../auth.js';
 import { readJson, validate } from '../body.js';
 import type { AppDeps } from '../deps.js';
-import { timeParam } from '../query.js';
+import { pageParams, timeParam } from '../query.js';
 
 const id = z.string().min(1).max(200);
 
@@ -87,8 +87,7 @@ const listQuery = z.strictObject({
   source: z.string().optional(),
   from: timeParam.optional(),
   to: timeParam.optional(),
-  limit: z.coerce.number({ message: 'limit must be a number' }).int().min(1).max(500).default(50),
-  cursor: z.string().optional(),
+  ...pageParams,
 });
 
 export function scoresRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {

@@ -6,14 +6,13 @@ import { listSessions } from '../../store/sessions.js';
 import { authenticate, type AuthVars } from '../auth.js';
 import { validate } from '../body.js';
 import type { AppDeps } from '../deps.js';
-import { timeParam } from '../query.js';
+import { pageParams, timeParam } from '../query.js';
 
 const listQuery = z.strictObject({
   user: z.string().optional(),
   from: timeParam.optional(),
   to: timeParam.optional(),
-  limit: z.coerce.number({ message: 'limit must be a number' }).int().min(1).max(500).default(50),
-  cursor: z.string().optional(),
+  ...pageParams,
 });
 
 /** Traces shown for one session; longer sessions page through /api/traces?session=. */

@@ -5,7 +5,7 @@ import { notFound } from '../../errors.js';
 import { authenticate, type AuthVars } from '../auth.js';
 import { validate } from '../body.js';
 import type { AppDeps } from '../deps.js';
-import { timeParam } from '../query.js';
+import { pageParams, timeParam } from '../query.js';
 
 const listQuery = z.strictObject({
   model: z.string().optional(),
@@ -28,8 +28,7 @@ const listQuery = z.strictObject({
     .optional(),
   from: timeParam.optional(),
   to: timeParam.optional(),
-  limit: z.coerce.number({ message: 'limit must be a number' }).int().min(1).max(500).default(50),
-  cursor: z.string().optional(),
+  ...pageParams,
 });
 
 export function tracesRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {

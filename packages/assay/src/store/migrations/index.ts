@@ -2,13 +2,23 @@
  * Migrations run at startup, in name order, on both dialects. Each takes the dialect so a column
  * type can differ (jsonb on PostgreSQL, text on SQLite) while the schema stays one.
  */
-import { Migrator, type Kysely, type Migration } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import * as m001 from './001_initial.js';
 import * as m002 from './002_observability.js';
 import * as m003 from './003_alerts.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
+}
+
+/**
+ * The PostgreSQL schema the migration tables live in. Kysely looks for its tables in every schema
+ * unless told which, so a second Assay schema in the same database would be taken as migrated.
+ */
+async function currentSchema(db: Kysely<unknown>, ctx: MigrationContext): Promise<string | undefined> {
+  if (ctx.dialect !== 'postgres') return undefined;
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return rows[0]?.schema;
 }
 
 type MigrationModule = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> };
@@ -27,6 +37,7 @@ export async function migrate(db: Kysely<unknown>, ctx: MigrationContext): Promi
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'assay_migrations',
     migrationLockTableName: 'assay_migrations_lock',
+    migrationTableSchema: await currentSchema(db, ctx),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

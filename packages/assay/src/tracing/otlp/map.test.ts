@@ -1,36 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Observation } from '../span.js';
-import type { Attributes, OtlpEvent, OtlpSpan } from './decode.js';
+
 import { mapSpans } from './map.js';
 
-const KEY = { id: 'key_1', project_id: 'proj' };
-const TRACE = '5b8efff798038103d269b633813fc60c';
-let n = 0;
-
-function span(attributes: Attributes, over: Partial<OtlpSpan> = {}): OtlpSpan {
-  n++;
-  return {
-    traceId: TRACE,
-    spanId: n.toString(16).padStart(16, '0'),
-    parentSpanId: null,
-    name: 'op',
-    kind: 3,
-    startMs: 1718000000000.25,
-    endMs: 1718000001200.75,
-    attributes,
-    events: [],
-    links: [],
-    statusCode: 0,
-    statusMessage: '',
-    resource: { 'service.name': 'app' },
-    scope: { name: 'instr', version: '1.0' },
-    ...over,
-  };
-}
-
-const one = (s: OtlpSpan): Observation => mapSpans([s], KEY).observations[0];
-const attrs = (o: Observation) => (o.metadata?.attributes ?? {}) as Record<string, unknown>;
+import { attrs, KEY, one, span } from './test-spans.js';
 
 test('OTel GenAI (current names): a chat span becomes a generation with usage, I/O, session and ttft', () => {
   const o = one(

@@ -1,5 +1,6 @@
 /** A price entry: which models it covers and what a million tokens of each kind costs, in USD. */
 import { z } from 'zod';
+import { regexSource } from '../../config/regex.js';
 
 const price = z.number().nonnegative();
 
@@ -17,20 +18,7 @@ export const priceEntrySchema = z.strictObject({
   /** A name for the entry, unique in the table (usually the model id). */
   model: z.string().min(1).max(200),
   /** Regular expression (case-insensitive, anchored by you) matched against the model id. */
-  match: z
-    .string()
-    .min(1)
-    .refine(
-      (p) => {
-        try {
-          new RegExp(p, 'i');
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { message: 'match is not a valid regular expression' },
-    ),
+  match: regexSource('match'),
   provider: z.string().optional(),
   /** USD per million input tokens (uncached). */
   input: price,
