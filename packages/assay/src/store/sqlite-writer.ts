@@ -7,8 +7,8 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Observation } from '../tracing/span.js';
 import { OBSERVATION_COLUMNS, encodeObservation } from './observation-row.js';
 
-/** Rows encoded between two yields to the event loop. */
-const ENCODE_SLICE = 32;
+/** Longest stretch (ms) of encoding before yielding to the event loop. */
+const ENCODE_SLICE_MS = 1;
 
 export class SqliteWriter {
   private readonly worker: Worker;
@@ -45,16 +45,21 @@ export class SqliteWriter {
   }
 
   /**
-   * Encodes the rows here (JSON columns to text) a slice at a time, yielding to the event loop
-   * between slices so requests are not held up, then hands flat rows to the worker (cheap to copy).
+   * Encodes the rows here (JSON columns to text), yielding to the event loop after each millisecond
+   * of work so requests are not held up (a fixed row count would yield far too often for small rows
+   * and too rarely for large bodies), then hands flat rows to the worker (cheap to copy).
    */
   async write(rows: readonly Observation[], mode: 'ignore' | 'replace' = 'ignore'): Promise<void> {
     if (this.failed) throw this.failed;
     const encoded: unknown[][] = [];
+    let sliceStart = performance.now();
     for (let i = 0; i < rows.length; i++) {
       const row = encodeObservation(rows[i]);
       encoded.push(OBSERVATION_COLUMNS.map((c) => row[c]));
-      if (i % ENCODE_SLICE === ENCODE_SLICE - 1) await yieldToEventLoop();
+      if (performance.now() - sliceStart > ENCODE_SLICE_MS) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
     }
     if (this.failed) throw this.failed;
     const id = this.nextId++;
