@@ -130,5 +130,33 @@ for (const kind of storeKinds) {
       assert.doesNotMatch(stored, /jo@example\.com|4111 1111|sk-proj-abcdefghijklmnop1234|TICKET-991/);
       assert.match(r.input.messages[0].content, /\[REDACTED_EMAIL\].*\[REDACTED_CARD\].*\[REDACTED_KEY\].*\[TICKET\]/);
     });
+
+    test('redaction applies to OTLP and Langfuse ingest too, unmapped attributes included', async () => {
+      const otlp = await assay.api('/v1/traces', {
+        method: 'POST',
+        body: JSON.stringify({
+          resourceSpans: [{ scopeSpans: [{ spans: [{
+            traceId: 'aa'.repeat(16), spanId: 'bb'.repeat(8), name: 'chat', kind: 3,
+            startTimeUnixNano: `${Date.now()}000000`, endTimeUnixNano: `${Date.now() + 5}000000`,
+            attributes: [
+              { key: 'input.value', value: { stringValue: 'reach me at otlp@example.com' } },
+              { key: 'app.customer', value: { stringValue: 'TICKET-77 for otlp@example.com' } },
+            ],
+          }] }] }],
+        }),
+      });
+      assert.equal(otlp.status, 200, await otlp.clone().text());
+      const lf = await assay.api('/api/public/ingestion', {
+        method: 'POST',
+        body: JSON.stringify({ batch: [{ id: 'e1', timestamp: new Date().toISOString(), type: 'trace-create', body: { id: 'lf-redact', name: 't', input: 'mail lf@example.com' } }] }),
+      });
+      assert.equal(lf.status, 207);
+      const o = (await (await assay.api(`/api/traces/${'aa'.repeat(16)}`)).json()) as { observations: Record<string, any>[] };
+      const stored = JSON.stringify(o.observations[0]);
+      assert.doesNotMatch(stored, /otlp@example\.com|TICKET-77/);
+      assert.match(stored, /\[REDACTED_EMAIL\]/);
+      const t = (await (await assay.api('/api/traces/lf-redact')).json()) as { observations: Record<string, any>[] };
+      assert.equal(t.observations[0].input, 'mail [REDACTED_EMAIL]');
+    });
   });
 }
