@@ -160,3 +160,22 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+for (const kind of storeKinds) {
+  test(`a score with NUL characters is stored, not a 500 (${kind.name})`, { skip: kind.skip }, async () => {
+    const store = kind.make();
+    const assay = await startAssay({}, { databaseUrl: store.url });
+    try {
+      const res = await assay.api('/api/scores', {
+        method: 'POST',
+        body: JSON.stringify({ trace_id: 't', name: 'n', value: 'a\u0000b', comment: 'c\u0000', metadata: { k: 'v\u0000' } }),
+      });
+      assert.equal(res.status, 201, await res.clone().text());
+      const list = (await (await assay.api('/api/scores?trace_id=t')).json()) as { data: Record<string, any>[] };
+      assert.equal(list.data.length, 1);
+    } finally {
+      await assay.stop();
+      await store.cleanup();
+    }
+  });
+}

@@ -64,6 +64,9 @@ export async function openDb(loc: StoreLocation): Promise<Db> {
     database.pragma('synchronous = NORMAL');
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
+    // A file database's checkpoints are run by the trace writer thread (sqlite-writer.worker.ts),
+    // never inside a commit on this event loop.
+    if (loc.target !== ':memory:') database.pragma('wal_autocheckpoint = 0');
     kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
     // Statistics for the planner (bounded work: SQLite samples large tables), at open and periodically.
     const optimize = () => {

@@ -9,3 +9,13 @@ export function fromJson<T>(dialect: DialectName, v: unknown): T | null {
   if (dialect === 'postgres' || typeof v !== 'string') return v as T;
   return JSON.parse(v) as T;
 }
+
+const NUL = /\u0000/g;
+
+/** PostgreSQL text and jsonb cannot hold U+0000: strings lose it for U+FFFD, everything else is kept. */
+export function withoutNul<T>(v: T): T {
+  if (typeof v === 'string') return (v.includes('\u0000') ? v.replace(NUL, '\uFFFD') : v) as T;
+  if (Array.isArray(v)) return v.map(withoutNul) as T;
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withoutNul(x)])) as T;
+  return v;
+}

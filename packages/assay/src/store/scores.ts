@@ -5,6 +5,7 @@
  */
 import type { Db } from './db.js';
 import { fromJson, toJson } from './db.js';
+import { withoutNul } from './json.js';
 import { decodeCursor, encodeCursor, type Page } from './observations.js';
 import type { ScoresTable } from './schema.js';
 
@@ -39,7 +40,12 @@ export class ScoresRepo {
     for (let i = 0; i < scores.length; i += 500) {
       await this.db.kysely
         .insertInto('scores')
-        .values(scores.slice(i, i + 500).map((s) => ({ ...s, metadata: toJson(s.metadata) })))
+        .values(
+          scores.slice(i, i + 500).map((score) => {
+            const s = this.db.dialect === 'postgres' ? withoutNul(score) : score;
+            return { ...s, metadata: toJson(s.metadata) };
+          }),
+        )
         .onConflict((oc) =>
           oc.column('id').doUpdateSet((eb) => Object.fromEntries(UPDATE_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)])) as never),
         )

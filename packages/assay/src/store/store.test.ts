@@ -111,3 +111,26 @@ test('a second PostgreSQL schema in the same database migrates on its own', { sk
     await b.cleanup();
   }
 });
+
+for (const kind of storeKinds) {
+  test(`observations with NUL characters and every JSON shape are stored (${kind.name})`, { skip: kind.skip }, async () => {
+    const t = kind.make();
+    const store = await openStore(t.location);
+    try {
+      const o = emptyObservation({
+        trace_id: 'nul', type: 'generation', name: 'a\u0000b', input: 'plain string', output: [1, 'x\u0000y', null],
+        metadata: { nested: { deep: true } }, tags: ['t'], cost: 1.5e-7, start_time: 1718000000000.6,
+      });
+      const nothing = emptyObservation({ trace_id: 'nul', type: 'span', name: 'empty', input: null, output: null, metadata: null });
+      await store.observations.insertMany([o, nothing]);
+      const [a, b] = await store.observations.getTrace('nul');
+      const nul = kind.name === 'postgres' ? '\uFFFD' : '\u0000'; // PostgreSQL text cannot hold U+0000
+      assert.equal(a.name, `a${nul}b`);
+      assert.deepEqual([a.input, a.output, a.metadata, a.tags, a.cost, a.start_time], ['plain string', [1, `x${nul}y`, null], { nested: { deep: true } }, ['t'], 1.5e-7, 1718000000001]);
+      assert.deepEqual([b.input, b.output, b.metadata], [null, null, null]);
+    } finally {
+      await store.close();
+      await t.cleanup();
+    }
+  });
+}
