@@ -28,7 +28,7 @@ if (selected.length === 0) {
 }
 if (filters.length === 0) {
   // The whole suite starts with the type check of sources and tests.
-  for (const project of ['packages/assay/tsconfig.test.json', 'packages/sdk/tsconfig.test.json']) {
+  for (const project of ['packages/assay/tsconfig.test.json', 'packages/sdk/tsconfig.test.json', 'packages/web/tsconfig.json', 'packages/web/tsconfig.test.json']) {
     const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: root, stdio: 'inherit' });
     if (tsc.status !== 0) {
       console.error(`type check failed (npm run typecheck): ${project}`);

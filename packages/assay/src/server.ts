@@ -19,6 +19,7 @@ import { compose, type Provider, type ProviderEnv } from './gateway/spec.js';
 import { createApp } from './http/app.js';
 import type { AppDeps } from './http/deps.js';
 import { KeyService } from './keys/service.js';
+import { WebSessions } from './keys/web-sessions.js';
 import { MetricsService } from './metrics/service.js';
 import { providerModule } from './providers/index.js';
 import { openStore, resolveStoreLocation } from './store/index.js';
@@ -121,6 +122,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     config,
     store,
     keys,
+    webSessions: new WebSessions(store.webSessions, keys),
     recorder,
     ingest,
     prices,

@@ -8,6 +8,7 @@ import { metricsRoutes } from './admin/metrics.js';
 import { pricesRoutes } from './admin/prices.js';
 import { routesRoutes } from './admin/routes.js';
 import { scoresRoutes } from './admin/scores.js';
+import { sessionRoutes } from './admin/session.js';
 import { sessionsRoutes } from './admin/sessions.js';
 import { tracesRoutes } from './admin/traces.js';
 import type { AppDeps } from './deps.js';
@@ -15,7 +16,7 @@ import { errorResponse, isModelApi } from './errors.js';
 import { otlpRoutes } from './ingest/otlp.js';
 import { langfuseRoutes } from './langfuse/index.js';
 import { openaiRoutes } from './openai/index.js';
-import { homePage } from './home.js';
+import { registerWeb } from './web.js';
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/alerts', alertsRoutes(deps));
   app.route('/api/channels', channelsRoutes(deps));
   app.route('/api/public', langfuseRoutes(deps));
-  app.get('/', (c) => c.html(homePage(deps, c.req.header('host') ?? '127.0.0.1:4141')));
+  app.route('/api/session', sessionRoutes(deps));
+  registerWeb(app, deps);
   return app;
 }

@@ -1,15 +1,18 @@
 /**
  * Key authentication with a required scope; the key record is set as c.var.key. A key is sent as
- * `Authorization: Bearer <key>`, or as HTTP Basic `<key id>:<key>` (how Langfuse SDKs send their
- * public and secret key, so they can point at Assay unchanged).
+ * `Authorization: Bearer <key>`, as HTTP Basic `<key id>:<key>` (how Langfuse SDKs send their public
+ * and secret key), or — from the dashboard — as the HttpOnly session cookie set by /api/session.
  */
-import type { MiddlewareHandler } from 'hono';
-import { unauthorized } from '../errors.js';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { forbidden, unauthorized } from '../errors.js';
 import { requireScope, type Scope } from '../keys/service.js';
 import type { ApiKeyRecord } from '../store/keys.js';
 import type { AppDeps } from './deps.js';
 
 export type AuthVars = { key: ApiKeyRecord };
+
+export const SESSION_COOKIE = 'assay_session';
 
 export function bearerToken(header: string | undefined): string | null {
   if (!header) return null;
@@ -42,9 +45,30 @@ export async function keyFromHeader(deps: AppDeps, header: string | undefined): 
   return key;
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The key of a request: its Authorization header, else its session cookie. A cookie only counts for
+ * same-origin requests that change something (the browser's Sec-Fetch-Site, else Origin vs Host),
+ * so another site cannot act with a signed-in user's session.
+ */
+export async function keyFromRequest(deps: AppDeps, c: Context): Promise<ApiKeyRecord | null> {
+  const header = c.req.header('authorization');
+  if (header) return keyFromHeader(deps, header);
+  const token = getCookie(c, SESSION_COOKIE);
+  if (!token) return null;
+  if (!SAFE_METHODS.has(c.req.method)) {
+    const site = c.req.header('sec-fetch-site');
+    const origin = c.req.header('origin');
+    const crossSite = site ? site !== 'same-origin' && site !== 'none' : origin ? new URL(origin).host !== c.req.header('host') : false;
+    if (crossSite) throw forbidden('A session cookie is only accepted from the Assay dashboard itself (same origin); send an Authorization header instead');
+  }
+  return deps.webSessions.authenticate(token);
+}
+
 export function authenticate(deps: AppDeps, scope: Scope): MiddlewareHandler<{ Variables: AuthVars }> {
   return async (c, next) => {
-    const key = await keyFromHeader(deps, c.req.header('authorization'));
+    const key = await keyFromRequest(deps, c);
     c.set('key', requireScope(key, scope));
     await next();
   };

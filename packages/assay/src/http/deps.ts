@@ -6,6 +6,7 @@ import type { ModelRegistry } from '../gateway/registry.js';
 import type { Router } from '../gateway/router/index.js';
 import type { ChatHandler, EmbeddingsHandler } from '../gateway/spec.js';
 import type { KeyService } from '../keys/service.js';
+import type { WebSessions } from '../keys/web-sessions.js';
 import type { MetricsService } from '../metrics/service.js';
 import type { Store } from '../store/index.js';
 import type { TraceIngest } from '../tracing/ingest.js';
@@ -16,6 +17,8 @@ export interface AppDeps {
   config: AssayConfig;
   store: Store;
   keys: KeyService;
+  /** Dashboard sign-in sessions (HttpOnly cookie). */
+  webSessions: WebSessions;
   /** Gateway spans: queued, written in batches. */
   recorder: Recorder;
   /** Ingested observations and scores: written before the request is acknowledged. */

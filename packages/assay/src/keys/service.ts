@@ -56,6 +56,12 @@ export class KeyService {
     this.unknown.clear();
   }
 
+  /** An active (not revoked) key by id, from memory; revocations elsewhere arrive with the refresh. */
+  active(id: string): ApiKeyRecord | null {
+    for (const k of this.byHash.values()) if (k.id === id) return k;
+    return null;
+  }
+
   /** The key record for a bearer token, or null. Memory only, except a first-seen token (one lookup). */
   async authenticate(token: string): Promise<ApiKeyRecord | null> {
     const hash = hashKey(token);

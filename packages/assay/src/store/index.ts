@@ -6,6 +6,7 @@ import { ObservationsRepo } from './observations.js';
 import { BudgetsRepo } from './budgets.js';
 import { PricesRepo } from './prices.js';
 import { ScoresRepo } from './scores.js';
+import { WebSessionsRepo } from './web-sessions.js';
 import { SqliteWriter } from './sqlite-writer.js';
 
 export interface Store {
@@ -16,6 +17,7 @@ export interface Store {
   readonly scores: ScoresRepo;
   readonly prices: PricesRepo;
   readonly budgets: BudgetsRepo;
+  readonly webSessions: WebSessionsRepo;
   readonly alerts: AlertsRepo;
   close(): Promise<void>;
 }
@@ -31,6 +33,7 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     scores: new ScoresRepo(db),
     prices: new PricesRepo(db),
     budgets: new BudgetsRepo(db),
+    webSessions: new WebSessionsRepo(db),
     alerts: new AlertsRepo(db),
     close: async () => {
       await writer?.close();

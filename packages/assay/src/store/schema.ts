@@ -83,12 +83,21 @@ export interface BudgetsTable {
   updated_at: number;
 }
 
+export interface WebSessionsTable {
+  /** sha256 of the cookie token, hex. */
+  token_hash: string;
+  key_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   api_keys: ApiKeysTable;
   observations: ObservationsTable;
   scores: ScoresTable;
   price_tables: PriceTablesTable;
   budgets: BudgetsTable;
+  web_sessions: WebSessionsTable;
   alert_rules: AlertRulesTable;
   alert_events: AlertEventsTable;
   alert_channels: AlertChannelsTable;

@@ -6,6 +6,7 @@ import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import * as m001 from './001_initial.js';
 import * as m002 from './002_observability.js';
 import * as m003 from './003_alerts.js';
+import * as m004 from './004_web_sessions.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -27,6 +28,7 @@ const modules: Record<string, MigrationModule> = {
   '001_initial': m001,
   '002_observability': m002,
   '003_alerts': m003,
+  '004_web_sessions': m004,
 };
 
 export async function migrate(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> {
