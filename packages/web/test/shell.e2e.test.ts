@@ -26,8 +26,8 @@ describe('dashboard shell', { skip: browserSkip }, () => {
     assert.equal(session.httpOnly, true);
     assert.equal(session.sameSite, 'Strict');
     assert.notEqual(session.value, ADMIN_KEY, 'the cookie is not the key');
-    assert.equal(await d.page.evaluate(() => document.cookie), '', 'not readable from scripts');
-    assert.equal(await d.page.evaluate(() => JSON.stringify(localStorage).includes('sk-assay')), false);
+    assert.equal(await d.page.evaluate('document.cookie'), '', 'not readable from scripts');
+    assert.equal(await d.page.evaluate("JSON.stringify(localStorage).includes('sk-assay')"), false);
   });
 
   test('keys: create (shown once), then revoke', async () => {
