@@ -6,7 +6,7 @@ export function ErrorMessage({ error, title }: { error: unknown; title?: string 
   const message = error instanceof Error ? error.message : String(error);
   const status = error instanceof ApiError && error.status ? ` (${error.status})` : '';
   return (
-    <div className="error" role="alert">
+    <div className="error-box" role="alert">
       <strong>{title ?? 'Something went wrong'}{status}</strong>
       <div>{message}</div>
     </div>

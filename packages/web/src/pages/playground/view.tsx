@@ -9,10 +9,11 @@ import { Link, useSearchParams } from 'wouter';
 import { api } from '../../api';
 import { hasScope, useSessionKey } from '../../session';
 import { ErrorMessage, Loading } from '../../ui/feedback';
-import { fmtCost, fmtInt, fmtMs } from '../../ui/format';
 import { JsonView } from '../../ui/json';
 import { runChat, type CallResult } from './call';
-import { DraftError, draftFromRequest, emptyDraft, newMessage, requestFromDraft, ROLES, withStream, type Draft, type DraftMessage } from './request';
+import { DraftError, draftFromRequest, emptyDraft, newMessage, requestFromDraft, withStream, type Draft, type DraftMessage } from './request';
+import { MessageEditor } from './messages';
+import { ResultView } from './result';
 import './playground.css';
 
 interface Observation {
@@ -155,7 +156,7 @@ function Frame({ initial, notice, canCall, scopes }: { initial: Draft; notice?: 
     <div className="playground">
       <h1>Playground</h1>
       {!canCall && (
-        <div className="error" role="alert">
+        <div className="error-box" role="alert">
           <strong>This key cannot call models</strong>
           <div>
             Sending needs a key with the <code>model</code> scope (or <code>admin</code>); you are signed in with a key that has {scopes.join(', ')}.
@@ -290,162 +291,3 @@ function Frame({ initial, notice, canCall, scopes }: { initial: Draft; notice?: 
   );
 }
 
-function MessageEditor({
-  m,
-  n,
-  first,
-  last,
-  onChange,
-  onMove,
-  onRemove,
-  onKey,
-}: {
-  m: DraftMessage;
-  n: number;
-  first: boolean;
-  last: boolean;
-  onChange: (p: Partial<DraftMessage>) => void;
-  onMove: (by: number) => void;
-  onRemove: () => void;
-  onKey: (e: KeyboardEvent) => void;
-}) {
-  const [showFields, setShowFields] = useState(m.fields !== '');
-  const id = `pg-msg-${m.id}`;
-  const roles = (ROLES as readonly string[]).includes(m.role) ? ROLES : [...ROLES, m.role];
-  return (
-    <li className={`pg-msg role-${m.role}`}>
-      <div className="pg-msg-head">
-        <label htmlFor={`${id}-role`} className="sr-only">
-          Role of message {n}
-        </label>
-        <select id={`${id}-role`} value={m.role} onChange={(e) => onChange({ role: e.target.value })}>
-          {roles.map((r) => (
-            <option key={r} value={r}>
-              {r}
-            </option>
-          ))}
-        </select>
-        <span className="pg-msg-tools">
-          <button type="button" className="small" onClick={() => setShowFields((s) => !s)} aria-expanded={showFields} aria-controls={`${id}-fields`}>
-            Fields
-          </button>
-          <button type="button" className="small" aria-label={`Move message ${n} up`} disabled={first} onClick={() => onMove(-1)}>
-            ↑
-          </button>
-          <button type="button" className="small" aria-label={`Move message ${n} down`} disabled={last} onClick={() => onMove(1)}>
-            ↓
-          </button>
-          <button type="button" className="small danger" aria-label={`Remove message ${n}`} onClick={onRemove}>
-            ✕
-          </button>
-        </span>
-      </div>
-      <label htmlFor={`${id}-content`} className="sr-only">
-        Message {n} ({m.role})
-      </label>
-      <textarea
-        id={`${id}-content`}
-        rows={Math.min(12, Math.max(2, m.content.split('\n').length))}
-        value={m.content}
-        onChange={(e) => onChange({ content: e.target.value })}
-        onKeyDown={onKey}
-        placeholder={m.role === 'system' ? 'Instructions for the model' : m.role === 'user' ? 'Type a message' : ''}
-      />
-      {showFields && (
-        <div id={`${id}-fields`}>
-          <label htmlFor={`${id}-fields-text`} className="small">
-            Other fields of message {n} (JSON: name, tool_calls, tool_call_id, non-text content…)
-          </label>
-          <textarea
-            id={`${id}-fields-text`}
-            className="mono"
-            rows={Math.min(12, Math.max(2, m.fields.split('\n').length))}
-            value={m.fields}
-            onChange={(e) => onChange({ fields: e.target.value })}
-            spellCheck={false}
-            placeholder='{"name": "…"}'
-          />
-        </div>
-      )}
-    </li>
-  );
-}
-
-const STATUS: Record<CallResult['status'], string> = { running: 'Streaming…', done: 'Done', stopped: 'Stopped', failed: 'Failed' };
-
-function ResultView({ r, onKeep }: { r: CallResult; onKeep: () => void }) {
-  return (
-    <>
-      <p className="pg-status">
-        <span className={`badge ${r.status === 'done' ? 'ok' : r.status === 'failed' ? 'error' : r.status === 'stopped' ? 'warn' : ''}`} role="status">
-          {STATUS[r.status]}
-        </span>
-        {r.finishReason && <span className="muted small"> finish: {r.finishReason}</span>}
-      </p>
-      {r.error && <ErrorMessage error={r.error} title={r.error.status === 403 ? 'Not allowed' : 'The call failed'} />}
-      {r.error?.status === 403 && /scope/.test(r.error.message) && (
-        <p className="small">
-          Calling models needs the <code>model</code> scope.
-        </p>
-      )}
-      {(r.text || r.status === 'running') && (
-        <div className="pg-answer" aria-label="Answer text" aria-live="polite">
-          {r.text}
-          {r.status === 'running' && <span className="pg-cursor" aria-hidden="true" />}
-        </div>
-      )}
-      {r.toolCalls.map((t, i) => (
-        <div key={i} className="pg-tool">
-          <div>
-            Tool call <code>{t.name}</code> {t.id && <span className="muted small">{t.id}</span>}
-          </div>
-          <pre>{prettyArgs(t.arguments)}</pre>
-        </div>
-      ))}
-      <dl className="pg-facts">
-        <dt>Time to first token</dt>
-        <dd>{fmtMs(r.ttftMs)}</dd>
-        <dt>Total time</dt>
-        <dd>{r.status === 'running' ? '…' : fmtMs(r.totalMs)}</dd>
-        {r.usage && (
-          <>
-            <dt>Usage</dt>
-            <dd>
-              {fmtInt(r.usage.prompt_tokens)} in · {fmtInt(r.usage.completion_tokens)} out · {fmtInt(r.usage.total_tokens)} total
-              {typeof r.usage.cost === 'number' && ` · ${fmtCost(r.usage.cost)}`}
-            </dd>
-          </>
-        )}
-        {r.target && (
-          <>
-            <dt>Answered by</dt>
-            <dd className="mono">{r.target}</dd>
-          </>
-        )}
-        {r.traceId && (
-          <>
-            <dt>Trace</dt>
-            <dd>
-              <Link href={`/traces/${encodeURIComponent(r.traceId)}`} className="mono" aria-label={`Trace ${r.traceId}`}>
-                {r.traceId}
-              </Link>
-            </dd>
-          </>
-        )}
-      </dl>
-      {r.status !== 'running' && (r.text || r.toolCalls.length > 0) && (
-        <button type="button" onClick={onKeep}>
-          Add the answer to the conversation
-        </button>
-      )}
-    </>
-  );
-}
-
-function prettyArgs(s: string): string {
-  try {
-    return JSON.stringify(JSON.parse(s), null, 2);
-  } catch {
-    return s;
-  }
-}
