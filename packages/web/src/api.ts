@@ -19,7 +19,8 @@ export function onUnauthorized(fn: () => void): () => void {
   return () => unauthorized.delete(fn);
 }
 
-async function errorFrom(res: Response): Promise<ApiError> {
+/** The ApiError for a non-2xx response: the server's `{error: {message, code}}`, else the status line. */
+export async function errorFrom(res: Response): Promise<ApiError> {
   let message = `${res.status} ${res.statusText}`;
   let code: string | null = null;
   try {

@@ -3,7 +3,7 @@
  * streamed (SSE) or not, reported as it goes. Uses fetch directly (not apiFetch) so the trace id
  * and target headers are read from failed responses too.
  */
-import { ApiError } from '../../api';
+import { ApiError, errorFrom } from '../../api';
 
 export interface ToolCall {
   id?: string;
@@ -54,19 +54,6 @@ interface Choice {
   finish_reason?: string | null;
 }
 
-async function errorOf(res: Response): Promise<ApiError> {
-  let message = `${res.status} ${res.statusText}`;
-  let code: string | null = null;
-  try {
-    const body = (await res.json()) as { error?: { message?: string; code?: string } };
-    if (body?.error?.message) message = body.error.message;
-    code = body?.error?.code ?? null;
-  } catch {
-    /* not JSON */
-  }
-  return new ApiError(res.status, message, code);
-}
-
 /**
  * Runs the call; `update` gets a fresh result object on every change. Resolves when the call ends
  * (done, stopped via `signal`, or failed); never rejects.
@@ -93,7 +80,7 @@ export async function runChat(body: Record<string, unknown>, signal: AbortSignal
     });
     set({ traceId: res.headers.get('x-assay-trace-id'), target: res.headers.get('x-assay-target') });
     if (!res.ok) {
-      const err = await errorOf(res);
+      const err = await errorFrom(res);
       if (res.status === 401) onUnauthorized();
       set({ status: 'failed', error: err, totalMs: elapsed() });
       return;

@@ -12,16 +12,12 @@ import { EmptyState, ErrorMessage, Loading } from '../../ui/feedback';
 import { FirstRequest } from '../../ui/first-request';
 import { fmtCost, fmtInt, fmtMs, fmtTime } from '../../ui/format';
 import { Pager, useCursor } from '../../ui/pager';
+import { RANGE_PRESETS } from '../../ui/time-range';
 import { callLabel, type Page, type TraceRow } from '../../ui/trace';
 import './traces.css';
 
-const PRESETS = [
-  { id: '15m', label: 'Last 15 min', ms: 15 * 60_000 },
-  { id: '1h', label: 'Last hour', ms: 3_600_000 },
-  { id: '24h', label: 'Last 24 h', ms: 86_400_000 },
-  { id: '7d', label: 'Last 7 days', ms: 7 * 86_400_000 },
-  { id: '30d', label: 'Last 30 days', ms: 30 * 86_400_000 },
-] as const;
+/** The shared presets (same URL values as the overview's range), labelled for a select. */
+const PRESETS = RANGE_PRESETS.map((p) => ({ ...p, label: `Last ${p.label}` }));
 
 /** The text filters: URL parameter, label, placeholder. */
 const TEXT_FILTERS = [
