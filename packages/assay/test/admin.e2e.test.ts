@@ -130,6 +130,11 @@ for (const kind of storeKinds) {
       assert.equal(one.traces.length, 7);
       for (let i = 1; i < one.traces.length; i++) assert.ok(one.traces[i - 1].start_time <= one.traces[i].start_time);
       assert.deepEqual(one.scores.map((x) => x.name), ['resolved']);
+      assert.equal(one.traces[0].input, undefined, 'bodies only when asked');
+      const withBodies = (await (await assay.api('/api/sessions/conv-1?bodies=true')).json()) as { traces: Record<string, any>[] };
+      assert.equal(withBodies.traces[0].input.messages[0].content, 'q0');
+      assert.match(withBodies.traces[0].output.choices[0].message.content, /echo: q0/);
+      assert.equal((await assay.api('/api/sessions/conv-1?bodies=yes')).status, 400);
       assert.equal((await assay.api('/api/sessions/nope')).status, 404);
 
       for (const q of ['status=maybe', 'limit=0', 'from=yesterday', 'colour=red', 'attr=novalue']) {

@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { notFound } from '../../errors.js';
+import type { TraceSummary } from '../../store/observations.js';
 import { listSessions } from '../../store/sessions.js';
 import { authenticate, type AuthVars } from '../auth.js';
 import { validate } from '../body.js';
@@ -13,6 +14,10 @@ const listQuery = z.strictObject({
   from: timeParam.optional(),
   to: timeParam.optional(),
   ...pageParams,
+});
+
+const detailQuery = z.strictObject({
+  bodies: z.enum(['true', 'false'], { message: 'bodies must be true or false' }).transform((v) => v === 'true').optional(),
 });
 
 /** Traces shown for one session; longer sessions page through /api/traces?session=. */
@@ -27,15 +32,25 @@ export function sessionsRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
     return c.json(await listSessions(deps.store.db, { projectId: c.var.key.project_id, userId: q.user, from: q.from, to: q.to }, q.limit, q.cursor));
   });
 
+  /** `?bodies=true` adds each trace root's input and output, so a conversation reads in one request. */
   app.get('/:id', async (c) => {
     const id = c.req.param('id');
+    const { bodies } = validate(detailQuery, c.req.query());
     const projectId = c.var.key.project_id;
     const page = await deps.store.observations.listTraces({ projectId, sessionId: id }, SESSION_TRACES);
     if (page.data.length === 0) throw notFound(`no session ${id}`, 'session_not_found');
     const scores = await deps.store.scores.list({ projectId, sessionId: id }, 500);
+    let traces: (TraceSummary & { input?: unknown; output?: unknown })[] = page.data.reverse();
+    if (bodies) {
+      const roots = new Map((await deps.store.observations.getMany(projectId, traces)).map((o) => [`${o.trace_id}\u0000${o.id}`, o]));
+      traces = traces.map((t) => {
+        const o = roots.get(`${t.trace_id}\u0000${t.id}`);
+        return { ...t, input: o?.input ?? null, output: o?.output ?? null };
+      });
+    }
     return c.json({
       session_id: id,
-      traces: page.data.reverse(),
+      traces,
       truncated: page.next_cursor !== null,
       scores: scores.data,
     });

@@ -10,14 +10,14 @@ import { api, ApiError, qs } from '../../api';
 import { lastText, parseJsonText, toMessages } from '../../ui/chat';
 import { EmptyState, ErrorMessage, Loading } from '../../ui/feedback';
 import { fmtCost, fmtInt, fmtMs, fmtTime } from '../../ui/format';
-import { callLabel, scoreValue, traceKey, tracePath, type SessionDetail, type TraceDetail, type TraceRow } from '../../ui/trace';
+import { callLabel, scoreValue, type SessionDetail, type TraceRow } from '../../ui/trace';
 import './sessions.css';
 
 const BATCH = 20;
 
 export default function SessionPage({ params }: { params: Record<string, string | undefined> }) {
   const id = params.id ?? '';
-  const session = useQuery({ queryKey: ['session-detail', id], queryFn: () => api<SessionDetail>(`/api/sessions/${encodeURIComponent(id)}`) });
+  const session = useQuery({ queryKey: ['session-detail', id], queryFn: () => api<SessionDetail>(`/api/sessions/${encodeURIComponent(id)}?bodies=true`) });
   const [shown, setShown] = useState(BATCH);
 
   return (
@@ -119,11 +119,10 @@ function summary(v: unknown): string | null {
   return s.length > 400 ? s.slice(0, 400) + '…' : s;
 }
 
-function Turn({ row, n }: { row: TraceRow; n: number }) {
-  const trace = useQuery({ queryKey: traceKey(row.trace_id), queryFn: () => api<TraceDetail>(tracePath(row.trace_id)) });
-  const root = trace.data?.observations.find((o) => o.id === row.id) ?? trace.data?.observations[0];
-  const question = root ? (lastText(toMessages(root.input), 'user') ?? summary(root.input)) : null;
-  const answer = root ? (lastText(toMessages(root.output, 'assistant'), 'assistant') ?? summary(root.output)) : null;
+function Turn({ row, n }: { row: TraceRow & { input?: unknown; output?: unknown }; n: number }) {
+  // The session answer carries each root's input and output (?bodies=true): no request per turn.
+  const question = lastText(toMessages(row.input), 'user') ?? summary(row.input);
+  const answer = lastText(toMessages(row.output, 'assistant'), 'assistant') ?? summary(row.output);
   const href = `/traces/${encodeURIComponent(row.trace_id)}`;
   return (
     <li className={`turn${row.status === 'error' ? ' turn-error' : ''}`}>
@@ -138,11 +137,6 @@ function Turn({ row, n }: { row: TraceRow; n: number }) {
           Open trace<span className="sr-only"> #{n}</span>
         </Link>
       </div>
-      {trace.error ? (
-        <ErrorMessage error={trace.error} title="This trace could not be loaded" />
-      ) : !trace.data ? (
-        <div className="muted small">Loading…</div>
-      ) : (
         <>
           {question && (
             <div className="bubble bubble-user">
@@ -162,7 +156,6 @@ function Turn({ row, n }: { row: TraceRow; n: number }) {
             </div>
           ) : null}
         </>
-      )}
     </li>
   );
 }
