@@ -1,0 +1,2 @@
+export * from './chunker.js';
+export { TOKENIZER, tokenCount } from './tokenizer.js';
