@@ -191,7 +191,7 @@ test('tokenizer: decoding is independent of earlier calls that ended inside a ch
 });
 
 test('unbroken runs (no spaces, no sentences) are cut at token boundaries in linear time', () => {
-  for (const text of ['abcdefghij'.repeat(30_000), '日本語のテキストです'.repeat(5_000), '𝐀𝐁'.repeat(5_000)]) {
+  for (const text of ['abcdefghij'.repeat(30_000), '日本語のテキストです'.repeat(5_000), '𝐀𝐁'.repeat(5_000), `a${' '.repeat(60_000)}b`]) {
     const d = doc([{ text }]);
     const chunks = chunkDocument(d, { chunkTokens: 128, overlapTokens: 16 });
     checkInvariants(d, chunks, { chunkTokens: 128, overlapTokens: 16 });

@@ -7,7 +7,7 @@ import { countTokens, decode, encode } from 'gpt-tokenizer/encoding/cl100k_base'
  * uses less memory than o200k_base. Special-token strings in documents ("<|endoftext|>") are counted
  * as ordinary text, never refused.
  *
- * BPE time grows with the square of a pre-token's length, and a run of letters (or of symbols) with
+ * BPE time grows with the square of a pre-token's length, and a run of letters (or of symbols, or of whitespace) with
  * no break is one pre-token: 60k letters in a row take seconds. Runs of 256+ such characters are
  * therefore tokenized in 128-character pieces — linear time, a count that can only be a few tokens
  * high, and tokens that still decode to exactly the original text.
@@ -18,7 +18,7 @@ const PLAIN = { disallowedSpecial: new Set<string>() };
 // A character encoded as byte-level tokens only: decoding it ends any pending partial character
 // in gpt-tokenizer's shared streaming decoder (a string token such as "\n" would bypass it).
 const FLUSH = encode('語', PLAIN);
-const LONG_RUN = /[\p{L}\p{M}]{256,}|[^\s\p{L}\p{N}]{256,}/u;
+const LONG_RUN = /[\p{L}\p{M}]{256,}|[^\s\p{L}\p{N}]{256,}|\s{256,}/u;
 const LONG_RUNS = new RegExp(LONG_RUN.source, 'gu');
 const PIECE = 128;
 

@@ -55,7 +55,7 @@ export function parseHtml(html: string, source: string): ParsedDocument {
     const list = lists[depth];
     const t = clean(item).replace(/\n/g, ' ');
     const marker = continued ? ' '.repeat(list?.ordered ? String(list.counter).length + 1 : 1) : list?.ordered ? `${list.counter}.` : '-';
-    if (t && list) listLines.push(`${'  '.repeat(depth)}${marker} ${t}`);
+    if (t && list) listLines.push(`${'  '.repeat(Math.min(depth, 8))}${marker} ${t}`);
     item = null;
     continued = false;
   };
