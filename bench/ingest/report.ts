@@ -1,5 +1,5 @@
 /** The ingest benchmark's tables, printed and written into docs/benchmarks.md between markers. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeDocSection } from '../lib/doc-section.js';
 import { cpus, platform, release } from 'node:os';
 import type { Summary } from '../gateway/stats.js';
 
@@ -46,12 +46,6 @@ export function writeSection(r: Input, docPath: string | null): string {
     END,
   ];
   const md = lines.join('\n');
-  if (docPath && existsSync(docPath)) {
-    const doc = readFileSync(docPath, 'utf8');
-    const i = doc.indexOf(BEGIN);
-    const j = doc.indexOf(END);
-    const next = i >= 0 && j > i ? doc.slice(0, i) + md + doc.slice(j + END.length) : `${doc.trimEnd()}\n\n## Ingest\n\n${md}\n`;
-    writeFileSync(docPath, next);
-  }
+  writeDocSection(docPath, BEGIN, END, 'Ingest', md);
   return md;
 }

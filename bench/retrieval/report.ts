@@ -1,5 +1,5 @@
 /** The retrieval benchmark's table, printed and written into docs/benchmarks.md between markers. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeDocSection } from '../lib/doc-section.js';
 import { cpus, platform, release } from 'node:os';
 import type { Summary } from '../gateway/stats.js';
 
@@ -47,12 +47,6 @@ export function writeSection(r: RetrievalReport, docPath: string | null): string
     END,
   ];
   const md = lines.join('\n');
-  if (docPath && existsSync(docPath)) {
-    const doc = readFileSync(docPath, 'utf8');
-    const i = doc.indexOf(BEGIN);
-    const j = doc.indexOf(END);
-    const next = i >= 0 && j > i ? doc.slice(0, i) + md + doc.slice(j + END.length) : `${doc.trimEnd()}\n\n## Retrieval\n\n${md}\n`;
-    writeFileSync(docPath, next);
-  }
+  writeDocSection(docPath, BEGIN, END, 'Retrieval', md);
   return md;
 }
