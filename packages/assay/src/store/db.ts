@@ -47,6 +47,13 @@ export function resolveStoreLocation(url: string | undefined, dataDir: string): 
 export interface Db {
   kysely: Kysely<Database>;
   dialect: DialectName;
+  /**
+   * The driver handle under Kysely, for the few modules that need driver features Kysely does not
+   * expose (the knowledge index: sqlite-vec, FTS5 and prepared statements on SQLite; COPY-free
+   * bulk reads on PostgreSQL). Exactly one is set, matching `dialect`.
+   */
+  sqlite?: import('better-sqlite3').Database;
+  pool?: import('pg').Pool;
   close(): Promise<void>;
 }
 
@@ -55,11 +62,14 @@ const SQLITE_OPTIMIZE_MS = 3 * 3_600_000;
 
 export async function openDb(loc: StoreLocation): Promise<Db> {
   let kysely: Kysely<Database>;
+  let rawSqlite: import('better-sqlite3').Database | undefined;
+  let rawPool: import('pg').Pool | undefined;
   let optimizeTimer: NodeJS.Timeout | null = null;
   if (loc.dialect === 'sqlite') {
     const { default: SQLite } = await import('better-sqlite3');
     if (loc.target !== ':memory:') mkdirSync(dirname(loc.target), { recursive: true });
     const database = new SQLite(loc.target);
+    rawSqlite = database;
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
     database.pragma('busy_timeout = 5000');
@@ -101,6 +111,7 @@ export async function openDb(loc: StoreLocation): Promise<Db> {
         c.release();
       }
     }
+    rawPool = pool;
     kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   try {
@@ -125,6 +136,8 @@ export async function openDb(loc: StoreLocation): Promise<Db> {
   return {
     kysely,
     dialect: loc.dialect,
+    sqlite: rawSqlite,
+    pool: rawPool,
     close: () => {
       if (optimizeTimer) clearInterval(optimizeTimer);
       return kysely.destroy();

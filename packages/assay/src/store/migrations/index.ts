@@ -7,6 +7,8 @@ import * as m001 from './001_initial.js';
 import * as m002 from './002_observability.js';
 import * as m003 from './003_alerts.js';
 import * as m004 from './004_web_sessions.js';
+import * as m005 from './005_knowledge.js';
+import * as m006 from './006_memory.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -29,6 +31,8 @@ const modules: Record<string, MigrationModule> = {
   '002_observability': m002,
   '003_alerts': m003,
   '004_web_sessions': m004,
+  '005_knowledge': m005,
+  '006_memory': m006,
 };
 
 export async function migrate(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> {
