@@ -3,5 +3,6 @@ export type * from './types.js';
 export { SqliteKnowledgeIndex, type SqliteKnowledgeIndexOptions, MAX_CHUNKS_PER_DOCUMENT } from './sqlite.js';
 export { embedWithCache, type EmbedFn, type EmbedItem, type EmbedResult } from './embed-cache.js';
 export { ensureSchema } from './schema.js';
+export { openKnowledgeIndex } from './open.js';
 export { reciprocalRankFusion, RRF_K } from './rrf.js';
 export { MAX_K } from './validate.js';

@@ -1,0 +1,13 @@
+/** The knowledge index for the store's dialect: SQLite (sqlite.ts) or PostgreSQL (postgres.ts). */
+import type { Db } from '../../store/db.js';
+import { SqliteKnowledgeIndex } from './sqlite.js';
+import type { KnowledgeIndex, Rerank } from './types.js';
+
+export async function openKnowledgeIndex(db: Db, opts: { rerank?: Rerank } = {}): Promise<KnowledgeIndex> {
+  if (db.dialect === 'sqlite') {
+    if (!db.sqlite) throw new Error('openKnowledgeIndex: the SQLite store has no driver handle');
+    return new SqliteKnowledgeIndex(db.sqlite, opts);
+  }
+  // PostgreSQL: postgres.ts (in progress).
+  throw new Error('the knowledge index on PostgreSQL is not available yet');
+}
