@@ -113,6 +113,32 @@ const alertsSchema = z.strictObject({
   smtp: smtpSchema.optional(),
 });
 
+/** A model as the gateway addresses it: "<provider id>/<model>" or a route name. */
+const modelOrRoute = z.string().min(1).regex(/^\S+$/, { message: 'must be "<provider id>/<model>" or a route name' });
+
+const knowledgeSchema = z.strictObject({
+  /** The embedding model a new knowledge base gets when its creator names none. */
+  default_embedding_model: modelOrRoute.optional(),
+  /** Uploaded documents above this size get 413. */
+  max_document_bytes: z.number().int().positive().default(50 * 1024 * 1024),
+  /** Texts per embeddings request during ingest. */
+  embed_batch_size: z.number().int().min(1).max(2048).default(64),
+  /** Chunking: target tokens per chunk and overlap between neighbours. */
+  chunk_tokens: z.number().int().min(16).max(8192).default(512),
+  chunk_overlap: z.number().int().min(0).max(4096).default(64),
+});
+
+const memorySchema = z.strictObject({
+  /** Embeds memories and recall queries; memory is off when unset. */
+  embedding_model: modelOrRoute,
+  /** Extracts durable facts from a finished conversation (routes with `memory: {extract: true}`). */
+  extract_model: modelOrRoute.optional(),
+  /** Memories recalled into a call. */
+  recall_k: z.number().int().min(1).max(50).default(5),
+  /** Oldest memories beyond this many per user are dropped. */
+  max_per_user: z.number().int().min(1).max(1_000_000).default(10_000),
+});
+
 export const configSchema = z
   .strictObject({
     providers: z.array(providerSchema).default([]),
@@ -138,6 +164,9 @@ export const configSchema = z
     ingest: ingestSchema.default(ingestSchema.parse({})),
     governance: governanceSchema.default(governanceSchema.parse({})),
     alerts: alertsSchema.default(alertsSchema.parse({})),
+    knowledge: knowledgeSchema.default(knowledgeSchema.parse({})),
+    /** Long-term memory per end user (docs/memory.md). */
+    memory: memorySchema.optional(),
     /** Shared state for several Assay instances (budget counters); in memory when unset. */
     redis: z.strictObject({ url: z.string().min(1) }).optional(),
   })
@@ -166,3 +195,5 @@ export const configSchema = z
 export type AssayConfig = z.infer<typeof configSchema>;
 export type RouteConfig = z.infer<typeof routeSchema>;
 export type RouterDefaults = z.infer<typeof routerDefaultsSchema>;
+export type KnowledgeConfig = z.infer<typeof knowledgeSchema>;
+export type MemoryConfig = z.infer<typeof memorySchema>;
