@@ -28,6 +28,10 @@ import { createPreparer } from './tracing/prepare.js';
 import { PriceBook } from './tracing/prices/book.js';
 import { Recorder } from './tracing/recorder.js';
 import { RetentionJob } from './tracing/retention.js';
+import { Sandbox } from './sandbox/index.js';
+import { runCodeFamily } from './tools/builtin/run-code.js';
+import { toolLoopLayer } from './tools/loop/layer.js';
+import { ToolResolver, type ToolFamilies } from './tools/resolve.js';
 import { createRedactor } from './tracing/redact.js';
 import { VERSION } from './version.js';
 
@@ -118,6 +122,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const providers = createProviders(config, { dataDir: opts.dataDir, log });
   const registry = new ModelRegistry(providers, config.routes, config.router);
   const router = createRouter({ registry, defaults: config.router, maxStreamMs: config.limits.max_stream_ms });
+  const sandbox = new Sandbox();
+  const toolFamilies: ToolFamilies = { run_code: runCodeFamily(sandbox) };
+  const tools = new ToolResolver(toolFamilies);
   const deps: AppDeps = {
     config,
     store,
@@ -129,7 +136,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     registry,
     router,
     budgets,
-    chat: compose([budgetLayer(budgets)], router.chat),
+    sandbox,
+    chat: compose([budgetLayer(budgets), toolLoopLayer({ registry, resolver: tools, storeBodies: config.tracing.store_bodies, log })], router.chat),
     embeddings: budgetEmbeddings(budgets, router.embeddings),
     metrics,
     alerts,
@@ -168,6 +176,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       emailSender.close();
       keys.stop();
       await Promise.allSettled([...providers.values()].map((p) => p.close()));
+      await sandbox.close();
       await retention?.stop();
       await counters.close();
       await store.close();

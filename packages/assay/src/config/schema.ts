@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { regexSource } from './regex.js';
 import { providerModules } from '../providers/index.js';
+import { toolLoopSchema, toolSpecSchema } from '../tools/spec.js';
 
 const positiveMs = z.number().int().nonnegative();
 
@@ -42,6 +43,10 @@ export const routeSchema = z.strictObject({
   retries: routerDefaultsSchema.shape.retries.optional(),
   timeout_ms: positiveMs.optional(),
   description: z.string().optional(),
+  /** Server-side tools the gateway runs for calls to this route (tools/spec.ts, docs/tools.md). */
+  tools: z.array(toolSpecSchema).default([]),
+  /** Limits of the tool loop for this route. */
+  tool_loop: toolLoopSchema.partial().optional(),
 });
 
 const providerTypes = providerModules.map((m) => m.type);

@@ -8,6 +8,7 @@ import type { ChatHandler, EmbeddingsHandler } from '../gateway/spec.js';
 import type { KeyService } from '../keys/service.js';
 import type { WebSessions } from '../keys/web-sessions.js';
 import type { MetricsService } from '../metrics/service.js';
+import type { Sandbox } from '../sandbox/index.js';
 import type { Store } from '../store/index.js';
 import type { TraceIngest } from '../tracing/ingest.js';
 import type { PriceBook } from '../tracing/prices/book.js';
@@ -29,6 +30,8 @@ export interface AppDeps {
   budgets: BudgetService;
   registry: ModelRegistry;
   router: Router;
+  /** Code execution (QuickJS/WebAssembly): the run_code tool, code scorers and verifiers. */
+  sandbox: Sandbox;
   /** The composed chat pipeline (layers over the router). */
   chat: ChatHandler;
   embeddings: EmbeddingsHandler;
