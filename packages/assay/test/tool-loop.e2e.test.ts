@@ -16,6 +16,8 @@ let assay: TestAssay;
 let client: OpenAI;
 
 const ext = (x: unknown) => (x as { assay: any }).assay;
+/** Assay's `assay` request extension, spread into an SDK call (the SDK's types do not know it). */
+const withAssay = (assay: Record<string, unknown>): {} => ({ assay });
 
 async function trace(id: string) {
   await assay.flush();
@@ -110,8 +112,7 @@ describe('tool loop', () => {
       messages: [{ role: 'user', content: 'double them' }],
       stream: true,
       stream_options: { include_usage: true },
-      // @ts-expect-error Assay's extension
-      assay: { progress: true },
+      ...withAssay({ progress: true }),
     });
     let text = '';
     const events: any[] = [];
@@ -190,8 +191,7 @@ describe('tool loop', () => {
     const data = await client.chat.completions.create({
       model: 'coder',
       messages: [{ role: 'user', content: 'x' }],
-      // @ts-expect-error Assay's extension
-      assay: { tool_loop: { max_total_tokens: 800 } },
+      ...withAssay({ tool_loop: { max_total_tokens: 800 } }),
     });
     assert.equal(up.requests.length, 3, 'two tool steps (510 then 1020 tokens), then the forced answer');
     assert.equal(data.choices[0].message.content, 'done');
@@ -235,8 +235,7 @@ describe('tool loop', () => {
     const withTools = await client.chat.completions.create({
       model: 'plain',
       messages: [{ role: 'user', content: 'hi' }],
-      // @ts-expect-error Assay's extension
-      assay: { tools: ['run_code'] },
+      ...withAssay({ tools: ['run_code'] }),
     });
     assert.equal(withTools.choices[0].message.content, 'ok');
     assert.equal(ext(withTools).tool_loop.tool_calls.length, 1);

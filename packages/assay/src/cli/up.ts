@@ -1,5 +1,5 @@
 /** `assay up`: start the server in the foreground until SIGINT/SIGTERM, then shut down gracefully. */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { startServer } from '../server.js';
 import { CliError } from './client.js';
 import { configFileFor, loadCliConfig } from './config.js';
@@ -29,6 +29,7 @@ export async function up(opts: UpOptions, env: NodeJS.ProcessEnv = process.env):
     port,
     host,
     dataDir,
+    configDir: configFile ? dirname(resolve(configFile)) : undefined,
     databaseUrl: env.ASSAY_DATABASE_URL || undefined,
     adminKey: env.ASSAY_ADMIN_KEY || undefined,
   }).catch((err: Error) => {

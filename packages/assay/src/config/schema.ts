@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { regexSource } from './regex.js';
 import { providerModules } from '../providers/index.js';
 import { toolLoopSchema, toolSpecSchema } from '../tools/spec.js';
+import { httpToolsListSchema, openApiListSchema } from '../tools/http/family.js';
+import { mcpServerSchema } from '../tools/mcp/schema.js';
 
 const positiveMs = z.number().int().nonnegative();
 
@@ -170,6 +172,12 @@ export const configSchema = z
     governance: governanceSchema.default(governanceSchema.parse({})),
     alerts: alertsSchema.default(alertsSchema.parse({})),
     knowledge: knowledgeSchema.default(knowledgeSchema.parse({})),
+    /** MCP servers whose tools routes can use (`tools: [{ mcp: { server } }]`); docs/tools-mcp.md. */
+    mcp_servers: z.array(mcpServerSchema).default([]),
+    /** HTTP APIs as tools (`tools: [{ http: { name } }]`); docs/tools-http.md. */
+    http_tools: httpToolsListSchema.default([]),
+    /** OpenAPI documents whose operations become tools (`tools: [{ http: { openapi } }]`). */
+    openapi: openApiListSchema.default([]),
     /** Long-term memory per end user (docs/memory.md). */
     memory: memorySchema.optional(),
     /** Shared state for several Assay instances (budget counters); in memory when unset. */
@@ -194,6 +202,26 @@ export const configSchema = z
       names.add(r.name);
       r.targets.forEach((t, j) => check(t.model, ['routes', i, 'targets', j, 'model']));
       r.fallbacks.forEach((f, j) => check(f.model, ['routes', i, 'fallbacks', j]));
+      r.tools.forEach((t, j) => {
+        const path = ['routes', i, 'tools', j];
+        if (t.kind === 'mcp' && !cfg.mcp_servers.some((m) => m.name === t.mcp.server)) {
+          ctx.addIssue({ code: 'custom', path: [...path, 'mcp', 'server'], message: `MCP server "${t.mcp.server}" is not defined in mcp_servers (defined: ${cfg.mcp_servers.map((m) => m.name).join(', ') || 'none'})` });
+        }
+        if (t.kind === 'http' && 'name' in t.http && !cfg.http_tools.some((h) => h.name === (t.http as { name: string }).name)) {
+          ctx.addIssue({ code: 'custom', path: [...path, 'http', 'name'], message: `http tool "${t.http.name}" is not defined in http_tools (defined: ${cfg.http_tools.map((h) => h.name).join(', ') || 'none'})` });
+        }
+        if (t.kind === 'http' && 'openapi' in t.http && !cfg.openapi.some((o) => o.name === (t.http as { openapi: string }).openapi)) {
+          ctx.addIssue({ code: 'custom', path: [...path, 'http', 'openapi'], message: `openapi source "${t.http.openapi}" is not defined in openapi (defined: ${cfg.openapi.map((o) => o.name).join(', ') || 'none'})` });
+        }
+        if (t.kind === 'memory' && !cfg.memory) {
+          ctx.addIssue({ code: 'custom', path: [...path], message: 'memory tools need a `memory:` section with `embedding_model`' });
+        }
+      });
+    });
+    const mcpNames = new Set<string>();
+    cfg.mcp_servers.forEach((m, i) => {
+      if (mcpNames.has(m.name)) ctx.addIssue({ code: 'custom', path: ['mcp_servers', i, 'name'], message: `duplicate MCP server name "${m.name}"` });
+      mcpNames.add(m.name);
     });
   });
 

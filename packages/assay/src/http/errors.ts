@@ -28,7 +28,11 @@ export function errorHeaders(err: AssayError): Record<string, string> {
 
 export function errorResponse(c: Context, err: unknown, extraHeaders: Record<string, string> = {}): Response {
   const e = toAssayError(err);
-  if (e.status >= 500 && !(e instanceof UpstreamError)) console.error(`[assay] ${c.req.method} ${c.req.path}:`, (e.cause as Error)?.stack ?? e.stack);
+  if (e.status >= 500 && !(e instanceof UpstreamError)) {
+    // A failure Assay explained (a tool source that cannot serve, the sandbox busy) is one line; a bug gets its stack.
+    if (e.status === 500) console.error(`[assay] ${c.req.method} ${c.req.path}:`, (e.cause as Error)?.stack ?? e.stack);
+    else console.error(`[assay] ${c.req.method} ${c.req.path}: ${e.status} ${e.code ?? e.type}: ${e.message}`);
+  }
   const status = e.status === 499 ? 499 : e.status;
   return new Response(JSON.stringify(errorBody(e, isModelApi(c.req.path))), {
     status,

@@ -45,7 +45,7 @@ test('registry: routes, provider models, fallbacks after the pick, cooling targe
   const p = (id: string): Provider => ({ id, type: 'openai', models: () => ['m1'], chat: async () => { throw new Error(); }, embeddings: async () => { throw new Error(); }, close: async () => {} });
   const reg = new ModelRegistry(
     new Map([['a', p('a')], ['b', p('b')]]),
-    [{ name: 'r', targets: [{ model: 'a/x', weight: 1 }, { model: 'b/y', weight: 1, timeout_ms: 50 }], fallbacks: [{ model: 'b/y' }, { model: 'a/z', timeout_ms: 70 }], retries: 1, timeout_ms: 900 }],
+    [{ name: 'r', targets: [{ model: 'a/x', weight: 1 }, { model: 'b/y', weight: 1, timeout_ms: 50 }], fallbacks: [{ model: 'b/y' }, { model: 'a/z', timeout_ms: 70 }], retries: 1, timeout_ms: 900, tools: [] }],
     routerDefaultsSchema.parse({}),
   );
   const plan = reg.resolve('r', () => false, () => 0);
