@@ -1,26 +1,36 @@
 /**
- * Retrieval benchmark: a synthetic knowledge base on SQLite (packages/assay/src/knowledge/index),
- * 100k chunks × 384-dimension clustered vectors plus text. Measures the index build, query latency
- * of the vector, BM25 and hybrid arms (and hybrid with a metadata filter), and recall@10 of the
- * vector arm against exact brute-force search in JS. See docs/knowledge-search.md.
+ * Retrieval benchmark: a synthetic knowledge base (packages/assay/src/knowledge/index) on SQLite or
+ * PostgreSQL, 100k chunks × 384-dimension clustered vectors plus text. Measures the index build,
+ * query latency of the vector, text and hybrid arms (and hybrid with a metadata filter), and
+ * recall@10 of the vector arm against exact brute-force search in JS. See docs/knowledge-search.md.
  *
  *   npm run bench:retrieval [-- --quick] [--no-write] [--chunks=100000] [--queries=200]
+ *                           [--store postgres [--pg-url postgres://…]]
+ *
+ * PostgreSQL: ASSAY_TEST_POSTGRES_URL or --pg-url; the base lives in a temporary schema (migrated
+ * like the store's), dropped afterwards.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
-import { SqliteKnowledgeIndex } from '../../packages/assay/src/knowledge/index/index.js';
-import type { SearchQuery } from '../../packages/assay/src/knowledge/index/index.js';
 import { summarize, type Summary } from '../gateway/stats.js';
 import { exactTopK, makeCorpus, makeQuery } from './corpus.js';
 import { writeSection, type RetrievalReport } from './report.js';
+import { openBenchStore } from './stores.js';
+import type { SearchQuery } from '../../packages/assay/src/knowledge/index/index.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const write = !argv.includes('--no-write') && !quick;
-const arg = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+/** `--name=value` or `--name value`. */
+const arg = (name: string) => {
+  const i = argv.findIndex((a) => a === `--${name}`);
+  if (i >= 0) return argv[i + 1];
+  return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+};
+const storeArg = arg('store') ?? 'sqlite';
+if (storeArg !== 'sqlite' && storeArg !== 'postgres') throw new Error(`--store must be sqlite or postgres, got ${storeArg}`);
+const STORE: 'sqlite' | 'postgres' = storeArg;
 const N = Number(arg('chunks') ?? (quick ? 20_000 : 100_000));
 const QUERIES = Number(arg('queries') ?? (quick ? 50 : 200));
 const DIMS = 384;
@@ -34,13 +44,10 @@ async function main() {
   const t0 = performance.now();
   const corpus = makeCorpus(N, DIMS, CLUSTERS);
   log(`corpus: ${N} chunks × ${DIMS} dims, ${CLUSTERS} clusters, generated in ${Math.round(performance.now() - t0)} ms`);
-  const dir = mkdtempSync(join(tmpdir(), 'assay-bench-retrieval-'));
-  const db = new Database(join(dir, 'kb.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
+  const store = await openBenchStore(STORE, { pgUrl: arg('pg-url') ?? process.env.ASSAY_TEST_POSTGRES_URL, schema: `assay_bench_${randomBytes(4).toString('hex')}` });
+  log(`store: ${store.describe}`);
   try {
-    const index = new SqliteKnowledgeIndex(db);
+    const index = store.index;
     const kb = await index.createKb({ name: 'bench', model: 'synthetic-384', dims: DIMS });
     const tb = performance.now();
     for (let d = 0; d * CHUNKS_PER_DOC < N; d++) {
@@ -55,9 +62,16 @@ async function main() {
     }
     const buildMs = performance.now() - tb;
     log(`build: ${Math.round(buildMs)} ms`);
+    let settle: RetrievalReport['settle'];
+    if (store.settle) {
+      const ts = performance.now();
+      await store.settle.run();
+      settle = { what: store.settle.what, ms: performance.now() - ts };
+      log(`${settle.what}: ${Math.round(settle.ms)} ms`);
+    }
     // Chunk ids are 1..N in insert order in this fresh database; checked on a sample.
     for (const i of [0, N >> 1, N - 1]) {
-      const text = db.prepare('SELECT text FROM knowledge_chunks WHERE id = ?').pluck().get(i + 1);
+      const text = await store.chunkText(i + 1);
       if (text !== corpus.texts[i]) throw new Error(`chunk id ${i + 1} does not hold corpus chunk ${i}`);
     }
     const tc = performance.now();
@@ -81,7 +95,7 @@ async function main() {
     };
     const rows: { name: string; ms: Summary; results: number }[] = [];
     rows.push(await run('vector', (q) => ({ vector: q.vector, k: K, arms: 'vector' })));
-    rows.push(await run('BM25', (q) => ({ text: q.text, k: K, arms: 'text' })));
+    rows.push(await run(STORE === 'sqlite' ? 'BM25' : 'text (ts_rank_cd)', (q) => ({ text: q.text, k: K, arms: 'text' })));
     rows.push(await run('hybrid', (q) => ({ vector: q.vector, text: q.text, k: K })));
     rows.push(await run('hybrid, filter lang=en', (q) => ({ vector: q.vector, text: q.text, k: K, filter: { lang: 'en' } })));
 
@@ -93,13 +107,14 @@ async function main() {
     }
     const recall = found / (queries.length * K);
     log(`recall@${K} of the vector arm vs exact: ${recall.toFixed(3)}`);
-    const report: RetrievalReport = { chunks: N, dims: DIMS, clusters: CLUSTERS, queries: QUERIES, buildMs, codesMs, rows, recall, quick, tookS: (performance.now() - t0) / 1000 };
+    const report: RetrievalReport = {
+      store: STORE, storeText: store.describe, chunks: N, dims: DIMS, clusters: CLUSTERS, queries: QUERIES, buildMs, settle, codesMs, rows, recall, quick, tookS: (performance.now() - t0) / 1000,
+    };
     const md = writeSection(report, write ? join(ROOT, 'docs/benchmarks.md') : null);
     process.stdout.write(`${md}\n`);
     if (write) log('written to docs/benchmarks.md');
   } finally {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
+    await store.close();
   }
 }
 

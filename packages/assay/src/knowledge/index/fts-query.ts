@@ -9,10 +9,22 @@ export const MAX_QUERY_TERMS = 32;
 export const COMMON_FRACTION = 0.1;
 export const COMMON_MIN_DOCS = 2_000;
 
-export function queryTerms(text: string): string[] {
+/**
+ * The words of a text as the text arm sees them: decomposed, combining marks dropped, lower case,
+ * runs of letters and digits. FTS5's unicode61 tokenizer does this on SQLite; on PostgreSQL the
+ * stored tsvector is built from exactly these words (postgres-sql.ts).
+ */
+export function foldedWords(text: string): string[] {
+  // ASCII needs no decomposition and has no other letters or digits: the same words, faster.
+  if (ASCII.test(text)) return text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
   const folded = text.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase();
-  const words = folded.match(/[\p{L}\p{N}]+/gu) ?? [];
-  return [...new Set(words)].slice(0, MAX_QUERY_TERMS);
+  return folded.match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+export function queryTerms(text: string): string[] {
+  return [...new Set(foldedWords(text))].slice(0, MAX_QUERY_TERMS);
 }
 
 export function ftsMatchExpression(terms: readonly string[]): string | null {

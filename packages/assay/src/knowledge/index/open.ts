@@ -1,5 +1,6 @@
 /** The knowledge index for the store's dialect: SQLite (sqlite.ts) or PostgreSQL (postgres.ts). */
 import type { Db } from '../../store/db.js';
+import { PgKnowledgeIndex } from './postgres.js';
 import { SqliteKnowledgeIndex } from './sqlite.js';
 import type { KnowledgeIndex, Rerank } from './types.js';
 
@@ -8,6 +9,7 @@ export async function openKnowledgeIndex(db: Db, opts: { rerank?: Rerank } = {})
     if (!db.sqlite) throw new Error('openKnowledgeIndex: the SQLite store has no driver handle');
     return new SqliteKnowledgeIndex(db.sqlite, opts);
   }
-  // PostgreSQL: postgres.ts (in progress).
-  throw new Error('the knowledge index on PostgreSQL is not available yet');
+  if (!db.pool) throw new Error('openKnowledgeIndex: the PostgreSQL store has no pool');
+  // The tables come from the store's migrations (005_knowledge), which openDb has run.
+  return new PgKnowledgeIndex(db.pool, opts);
 }

@@ -1,6 +1,6 @@
 /**
- * The knowledge index's SQLite schema, in one place (it moves into the project's migrations later).
- * Shared tables hold bases, documents, chunks, vectors and the embedding cache; each base also
+ * The knowledge index's SQLite schema, in one place: migration 005_knowledge runs these statements
+ * on the store, and `ensureSchema` runs them on a bare database (benchmarks, tests). Shared tables hold bases, documents, chunks, vectors and the embedding cache; each base also
  * gets its own FTS5 table, so BM25 statistics (document frequencies, average length) are the
  * base's own and not mixed with other bases'.
  */
@@ -58,6 +58,11 @@ CREATE TABLE IF NOT EXISTS knowledge_embedding_cache (
   PRIMARY KEY (model, content_hash)
 ) WITHOUT ROWID;
 `;
+
+/** The shared tables' DDL, one statement each (all `IF NOT EXISTS`). */
+export const SQLITE_SCHEMA_STATEMENTS: readonly string[] = SCHEMA.split(/;\s*\n/)
+  .map((s) => s.trim())
+  .filter((s) => s !== '');
 
 /** Creates the shared tables (idempotent). Needs sqlite-vec loaded for searches, not for this. */
 export function ensureSchema(db: Database): void {

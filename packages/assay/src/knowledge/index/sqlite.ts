@@ -3,19 +3,21 @@
  * FTS5 tables and the embedding cache. Writes are one transaction each; searches are in
  * sqlite-search.ts. See docs/knowledge-search.md.
  */
-import { randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
-import { badRequest, notFound } from '../../errors.js';
+import { badRequest } from '../../errors.js';
 import { BinaryCodes, signCode } from './binary.js';
+import {
+  blob, blobToVector, checkListLimit, finishSearch, kbNotFound, newKbId, prepareDocument, prepareEmbeddings,
+} from './common.js';
 import { createKbTables, dropKbTables, ensureSchema, ftsTable } from './schema.js';
 import { searchSqlite } from './sqlite-search.js';
 import type {
   ChunkInput, DocumentInput, DocumentRecord, KnowledgeBase, KnowledgeIndex, Metadata, Rerank, SearchHit, SearchQuery, UpsertResult,
 } from './types.js';
-import { checkKbInput, toVector } from './validate.js';
+import { checkKbInput } from './validate.js';
 
-export const MAX_CHUNKS_PER_DOCUMENT = 50_000;
+export { MAX_CHUNKS_PER_DOCUMENT, blobToVector } from './common.js';
 const CACHE_LOOKUP_BATCH = 500;
 
 interface KbRow { id: string; name: string; model: string; dims: number; created_at: number; generation: number }
@@ -26,25 +28,6 @@ const toDoc = (r: DocRow): DocumentRecord => ({
   kbId: r.kb_id, id: r.id, source: r.source, contentHash: r.content_hash, metadata: JSON.parse(r.metadata) as Metadata,
   version: r.version, chunkCount: r.chunk_count, updatedAt: r.updated_at,
 });
-const blob = (v: Float32Array | Uint32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-
-/** A float32 blob read back as an aligned copy. */
-export function blobToVector(b: Uint8Array): Float32Array {
-  const out = new Float32Array(b.byteLength >>> 2);
-  new Uint8Array(out.buffer).set(b.subarray(0, out.byteLength));
-  return out;
-}
-
-function checkMetadata(m: unknown, what: string): Metadata {
-  if (m == null) return {};
-  if (typeof m !== 'object' || Array.isArray(m)) throw badRequest(`${what} must be a JSON object`, 'metadata');
-  return m as Metadata;
-}
-
-function checkString(v: unknown, what: string, max: number): string {
-  if (typeof v !== 'string' || v === '' || v.length > max) throw badRequest(`${what} must be a non-empty string of at most ${max} characters`, what);
-  return v;
-}
 
 export interface SqliteKnowledgeIndexOptions {
   /** Applied to every search that passes no rerank of its own. */
@@ -69,7 +52,7 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
 
   async createKb(input: { name: string; model: string; dims: number }): Promise<KnowledgeBase> {
     checkKbInput(input);
-    const id = `kb_${randomBytes(8).toString('hex')}`;
+    const id = newKbId();
     const row: KbRow = { id, name: input.name, model: input.model, dims: input.dims, created_at: this.now(), generation: 0 };
     this.db.transaction(() => {
       if (this.db.prepare('SELECT 1 FROM knowledge_bases WHERE name = ?').get(input.name)) {
@@ -107,28 +90,7 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
   async upsertDocument(kbId: string, doc: DocumentInput, chunks: ChunkInput[]): Promise<UpsertResult> {
     const kbRow = this.requireKb(kbId);
     const kb = toKb(kbRow);
-    const docId = checkString(doc?.id, 'document id', 512);
-    const source = checkString(doc.source, 'document source', 2048);
-    const contentHash = checkString(doc.contentHash, 'document contentHash', 256);
-    const docMeta = checkMetadata(doc.metadata, `document ${docId} metadata`);
-    if (!Array.isArray(chunks)) throw badRequest('chunks must be an array', 'chunks');
-    if (chunks.length > MAX_CHUNKS_PER_DOCUMENT) {
-      throw badRequest(`document ${docId} has ${chunks.length} chunks; at most ${MAX_CHUNKS_PER_DOCUMENT} per document: split the file`, 'chunks');
-    }
-    const seen = new Set<number>();
-    const rows = chunks.map((c, i) => {
-      const what = `chunk ${i} of document ${docId}`;
-      if (c?.documentId !== docId) throw badRequest(`${what} names document ${JSON.stringify(c?.documentId)}; every chunk must belong to ${docId}`, 'documentId');
-      if (!Number.isInteger(c.chunkIndex) || c.chunkIndex < 0 || seen.has(c.chunkIndex)) {
-        throw badRequest(`${what}: chunkIndex must be a distinct integer ≥ 0, got ${String(c.chunkIndex)}`, 'chunkIndex');
-      }
-      seen.add(c.chunkIndex);
-      if (typeof c.text !== 'string') throw badRequest(`${what}: text must be a string`, 'text');
-      const hash = checkString(c.contentHash, `${what} contentHash`, 256);
-      const vector = toVector(kb, c.vector, `the embedding of ${what}`);
-      const metadata = JSON.stringify({ ...docMeta, ...checkMetadata(c.metadata, `${what} metadata`) });
-      return { index: c.chunkIndex, text: c.text, hash, vector, metadata };
-    });
+    const { docId, source, contentHash, metadata: docMeta, chunks: rows } = prepareDocument(kb, doc, chunks);
     const fts = ftsTable(kb.id);
     const now = this.now();
     return this.db.transaction((): UpsertResult => {
@@ -148,7 +110,7 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
       const insFts = this.db.prepare(`INSERT INTO ${fts} (rowid, text) VALUES (?, ?)`);
       const insCache = this.db.prepare('INSERT OR IGNORE INTO knowledge_embedding_cache (model, content_hash, dims, vector, created_at) VALUES (?, ?, ?, ?, ?)');
       for (const r of rows) {
-        const id = insChunk.run(kb.id, docId, r.index, r.text, r.metadata, r.hash).lastInsertRowid;
+        const id = insChunk.run(kb.id, docId, r.index, r.text, JSON.stringify(r.metadata), r.hash).lastInsertRowid;
         insVec.run(id, kb.id, blob(r.vector), blob(signCode(r.vector)));
         insFts.run(id, r.text);
         insCache.run(kb.model, r.hash, kb.dims, blob(r.vector), now);
@@ -167,7 +129,7 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
   async listDocuments(kbId: string, opts: { limit?: number; after?: string } = {}): Promise<DocumentRecord[]> {
     const kb = this.requireKb(kbId);
     const limit = opts.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('limit must be an integer from 1 to 1000', 'limit');
+    checkListLimit(limit);
     const rows = this.db
       .prepare('SELECT * FROM knowledge_documents WHERE kb_id = ? AND id > ? ORDER BY id LIMIT ?')
       .all(kb.id, opts.after ?? '', limit) as DocRow[];
@@ -197,13 +159,7 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
   }
 
   async storeEmbeddings(model: string, entries: { contentHash: string; vector: ArrayLike<number> }[]): Promise<void> {
-    checkString(model, 'model', 200);
-    const vectors = entries.map((e, i) => {
-      checkString(e?.contentHash, `entries[${i}].contentHash`, 256);
-      const v = Float32Array.from(e.vector ?? []);
-      if (v.length === 0 || v.some((x) => !Number.isFinite(x))) throw badRequest(`entries[${i}].vector must be a non-empty array of finite numbers`, 'vector');
-      return v;
-    });
+    const vectors = prepareEmbeddings(model, entries);
     const ins = this.db.prepare('INSERT OR REPLACE INTO knowledge_embedding_cache (model, content_hash, dims, vector, created_at) VALUES (?, ?, ?, ?, ?)');
     const now = this.now();
     this.db.transaction(() => entries.forEach((e, i) => ins.run(model, e.contentHash, vectors[i].length, blob(vectors[i]), now)))();
@@ -224,10 +180,7 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
     const kb = this.requireKb(kbId);
     const rerank = opts.rerank ?? this.rerank;
     const hits = searchSqlite(this.db, toKb(kb), query, { codes: () => this.codesFor(kb.id, kb.dims), rerank: rerank !== undefined });
-    if (!rerank) return hits.slice(0, query.k ?? 10);
-    const out = await rerank(query, hits);
-    if (!Array.isArray(out)) throw new TypeError('the rerank hook must return an array of search hits');
-    return out.slice(0, query.k ?? 10);
+    return finishSearch(query, hits, rerank);
   }
 
   private kbRow(idOrName: string): KbRow | undefined {
@@ -236,7 +189,7 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
 
   private requireKb(idOrName: string): KbRow {
     const r = typeof idOrName === 'string' ? this.kbRow(idOrName) : undefined;
-    if (!r) throw notFound(`knowledge base ${JSON.stringify(idOrName)} does not exist: create it first or check the id`, 'kb_not_found');
+    if (!r) throw kbNotFound(idOrName);
     return r;
   }
 
