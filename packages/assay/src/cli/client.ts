@@ -3,6 +3,8 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode = 1,
+    /** The HTTP status when the server answered with an error. */
+    readonly status?: number,
   ) {
     super(message);
   }
@@ -19,6 +21,7 @@ export function clientSettings(env: NodeJS.ProcessEnv = process.env, opts: Clien
   return { url, key };
 }
 
+/** A JSON request (a FormData body is sent as multipart/form-data); errors become CliError with the server's message. */
 export async function api<T>(method: string, path: string, body?: unknown, opts: ClientOptions = {}): Promise<T> {
   const { url, key } = clientSettings(process.env, opts);
   if (!key) {
@@ -28,8 +31,8 @@ export async function api<T>(method: string, path: string, body?: unknown, opts:
   try {
     res = await fetch(url + path, {
       method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { authorization: `Bearer ${key}`, ...(body === undefined || body instanceof FormData ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body),
     });
   } catch (err) {
     throw new CliError(`Cannot reach Assay at ${url} (${(err as Error).cause ?? (err as Error).message}): is \`assay up\` running? Set ASSAY_URL if it runs elsewhere.`);
@@ -43,7 +46,7 @@ export async function api<T>(method: string, path: string, body?: unknown, opts:
   }
   if (!res.ok) {
     const msg = (parsed as { error?: { message?: string } })?.error?.message ?? text;
-    throw new CliError(`${method} ${path} failed (${res.status}): ${msg}`);
+    throw new CliError(`${method} ${path} failed (${res.status}): ${msg}`, 1, res.status);
   }
   return parsed as T;
 }

@@ -3,9 +3,9 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { CliError } from './client.js';
+import { registerKb } from './kb.js';
 import { registerKeys } from './keys.js';
 import { registerModels } from './models.js';
-import { up } from './up.js';
 
 const program = new Command('assay')
   .description('Assay: self-hosted LLM gateway and quality workbench.\nThe CLI talks to a running server at ASSAY_URL with ASSAY_API_KEY (default ASSAY_ADMIN_KEY), except `up`.')
@@ -24,10 +24,12 @@ program
     'after',
     '\nEnvironment: ASSAY_DATABASE_URL (file path, sqlite:PATH or postgres://…), ASSAY_ADMIN_KEY, ASSAY_LOCAL_MODEL (GGUF served as local/default).',
   )
-  .action((o) => up(o));
+  // Imported when used: the server pulls in every module, which other commands do not need.
+  .action(async (o) => (await import('./up.js')).up(o));
 
 registerKeys(program);
 registerModels(program);
+registerKb(program);
 
 try {
   await program.parseAsync(process.argv);

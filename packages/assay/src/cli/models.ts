@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import type { LocalProviderConfig } from '../providers/local/index.js';
 import { api, CliError } from './client.js';
-import { configFileFor, loadCliConfig } from './config.js';
 
 export function registerModels(program: Command): void {
   const models = program.command('models').description('list models and routes; download local models');
@@ -22,6 +21,8 @@ export function registerModels(program: Command): void {
     .option('-c, --config <file>', 'config file whose local provider names the model (env ASSAY_CONFIG; default ./assay.config.yaml if present)')
     .option('--provider <id>', 'the local provider to pull for', 'local')
     .action(async (name: string | undefined, o: { dataDir: string; uri?: string; config?: string; provider: string }) => {
+      // Loaded here, not at the top: the config schema pulls in every provider and tool module.
+      const { configFileFor, loadCliConfig } = await import('./config.js');
       const config = loadCliConfig(configFileFor(o.config, process.env), process.env);
       const local = config.providers.find((p) => p.id === o.provider && p.type === 'local') as LocalProviderConfig | undefined;
       const { pullModel } = await import('../providers/local/index.js');

@@ -131,8 +131,11 @@ const knowledgeSchema = z.strictObject({
   /** Texts per embeddings request during ingest. */
   embed_batch_size: z.number().int().min(1).max(2048).default(64),
   /** Chunking: target tokens per chunk and overlap between neighbours. */
-  chunk_tokens: z.number().int().min(16).max(8192).default(512),
+  chunk_tokens: z.number().int().min(32).max(8192).default(512),
   chunk_overlap: z.number().int().min(0).max(4096).default(64),
+}).refine((k) => k.chunk_overlap <= Math.floor(k.chunk_tokens / 2), {
+  message: 'chunk_overlap must be at most half of chunk_tokens',
+  path: ['chunk_overlap'],
 });
 
 const memorySchema = z.strictObject({

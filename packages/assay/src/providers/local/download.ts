@@ -9,6 +9,7 @@
 import { statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { resolveModelFile } from 'node-llama-cpp';
+import { ProgressBar } from '../../cli/progress.js';
 import { UpstreamError } from '../../errors.js';
 
 /** The small instruct model `local/default` falls back to (Qwen2.5 0.5B Instruct, Q4_K_M, ~400 MB). */
@@ -87,7 +88,7 @@ export async function fetchModel(uri: string, opts: FetchModelOptions): Promise<
   } catch (err) {
     throw modelUnavailable(`download of ${uri} failed: ${reason(err)}`, err, opts.target);
   }
-  const bar = opts.progress === false ? null : new StderrProgress(uri);
+  const bar = opts.progress === false ? null : downloadProgress(uri);
   const stall = new AbortController();
   let timer: NodeJS.Timeout | null = null;
   const kick = () => {
@@ -164,41 +165,14 @@ function reason(err: unknown): string {
   return err.message;
 }
 
-/** A one-line progress bar on stderr: redrawn in place on a TTY, a line per 10% otherwise. */
-class StderrProgress {
-  private lastDraw = 0;
-  private lastDecile = -1;
-  private readonly t0 = Date.now();
-  private drawn = false;
-
-  constructor(private readonly uri: string) {}
-
-  update(done: number, total: number): void {
-    const now = Date.now();
-    const tty = process.stderr.isTTY === true;
-    const pct = total > 0 ? Math.min(100, (done / total) * 100) : 0;
-    if (tty) {
-      if (now - this.lastDraw < 100 && done < total) return;
-      this.lastDraw = now;
-      const width = 24;
-      const filled = Math.round((pct / 100) * width);
-      const speed = done / Math.max(0.001, (now - this.t0) / 1000);
-      const line =
-        `${shortName(this.uri)} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pct.toFixed(0).padStart(3)}% ` +
-        `${mb(done)}/${mb(total)} MB ${mb(speed)} MB/s`;
-      process.stderr.write(`\r${line}\x1b[K`);
-      this.drawn = true;
-    } else {
-      const decile = Math.floor(pct / 10);
-      if (decile === this.lastDecile) return;
-      this.lastDecile = decile;
-      process.stderr.write(`downloading ${shortName(this.uri)}: ${decile * 10}% of ${mb(total)} MB\n`);
-    }
-  }
-
-  done(ok: boolean): void {
-    if (this.drawn) process.stderr.write(ok ? '\n' : ' (failed)\n');
-  }
+/** The download's progress on stderr (src/cli/progress.ts): a bar on a TTY, a line per 10% otherwise. */
+function downloadProgress(uri: string): ProgressBar {
+  const name = shortName(uri);
+  return new ProgressBar({
+    label: name,
+    detail: (done, total, s) => `${mb(done)}/${mb(total)} MB ${mb(done / s)} MB/s`,
+    line: (_done, total, pct) => `downloading ${name}: ${pct}% of ${mb(total)} MB`,
+  });
 }
 
 function mb(bytes: number): string {
