@@ -16,10 +16,14 @@ import { BudgetService } from './budgets/service.js';
 import { ModelRegistry } from './gateway/registry.js';
 import { createRouter } from './gateway/router/index.js';
 import { compose, type Provider, type ProviderEnv } from './gateway/spec.js';
+import { createEmbedder } from './gateway/embedder.js';
 import { createApp } from './http/app.js';
 import type { AppDeps } from './http/deps.js';
 import { KeyService } from './keys/service.js';
+import { openKnowledgeIndex } from './knowledge/index/index.js';
+import { KnowledgeService } from './knowledge/service.js';
 import { WebSessions } from './keys/web-sessions.js';
+import { MemoryService } from './memory/index.js';
 import { MetricsService } from './metrics/service.js';
 import { providerModule } from './providers/index.js';
 import { openStore, resolveStoreLocation } from './store/index.js';
@@ -29,7 +33,11 @@ import { PriceBook } from './tracing/prices/book.js';
 import { Recorder } from './tracing/recorder.js';
 import { RetentionJob } from './tracing/retention.js';
 import { Sandbox } from './sandbox/index.js';
+import { memoryFamily } from './tools/builtin/memory.js';
+import { retrieveFamily } from './tools/builtin/retrieve.js';
 import { runCodeFamily } from './tools/builtin/run-code.js';
+import { buildHttpTools, httpFamily } from './tools/http/family.js';
+import { McpServers, mcpToolFamily } from './tools/mcp/index.js';
 import { toolLoopLayer } from './tools/loop/layer.js';
 import { ToolResolver, type ToolFamilies } from './tools/resolve.js';
 import { createRedactor } from './tracing/redact.js';
@@ -42,6 +50,8 @@ export interface ServerOptions {
   dataDir: string;
   /** ASSAY_DATABASE_URL: a file path, sqlite: URL or postgres:// URL; default <dataDir>/assay.db. */
   databaseUrl?: string;
+  /** The config file's folder: relative paths in it (OpenAPI documents) are resolved from here; default the working directory. */
+  configDir?: string;
   /** ASSAY_ADMIN_KEY */
   adminKey?: string;
   /** How long in-flight calls may run after shutdown starts. */
@@ -77,6 +87,8 @@ export function createProviders(config: AssayConfig, env: ProviderEnv): Map<stri
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? ((m: string) => console.error(`[assay] ${m}`));
   const { config } = opts;
+  // First, so a bad OpenAPI document stops the start before anything is opened.
+  const httpTools = buildHttpTools(config, { baseDir: opts.configDir ?? process.cwd() });
   const store = await openStore(resolveStoreLocation(opts.databaseUrl, opts.dataDir));
   const keys = new KeyService(store.keys);
   await keys.start();
@@ -122,8 +134,26 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const providers = createProviders(config, { dataDir: opts.dataDir, log });
   const registry = new ModelRegistry(providers, config.routes, config.router);
   const router = createRouter({ registry, defaults: config.router, maxStreamMs: config.limits.max_stream_ms });
+  const embeddings = budgetEmbeddings(budgets, router.embeddings);
+  // Not awaited: if the index cannot open (e.g. sqlite-vec fails to load), the gateway still starts and /api/kb answers 503 with the reason.
+  const knowledge = new KnowledgeService({
+    index: openKnowledgeIndex(store.db),
+    embedderFor: (model) => createEmbedder({ embeddings, sink: recorder }, model),
+    config: config.knowledge,
+  });
+  // Long-term memory per end user: on when the config has a memory: section.
+  const memory = config.memory
+    ? new MemoryService({ db: store.db, config: config.memory, embed: createEmbedder({ embeddings, sink: recorder }, config.memory.embedding_model), sink: recorder })
+    : null;
   const sandbox = new Sandbox();
-  const toolFamilies: ToolFamilies = { run_code: runCodeFamily(sandbox) };
+  const mcp = new McpServers(config.mcp_servers, { log });
+  const toolFamilies: ToolFamilies = {
+    run_code: runCodeFamily(sandbox),
+    retrieve: retrieveFamily(knowledge),
+    mcp: mcpToolFamily(mcp),
+    http: httpFamily(httpTools),
+    ...(memory ? { memory: memoryFamily({ memory, chat: () => deps.chat, log }) } : {}),
+  };
   const tools = new ToolResolver(toolFamilies);
   const deps: AppDeps = {
     config,
@@ -138,7 +168,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     budgets,
     sandbox,
     chat: compose([budgetLayer(budgets), toolLoopLayer({ registry, resolver: tools, storeBodies: config.tracing.store_bodies, log })], router.chat),
-    embeddings: budgetEmbeddings(budgets, router.embeddings),
+    embeddings,
+    knowledge,
+    memory,
     metrics,
     alerts,
     version: VERSION,
@@ -177,6 +209,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       keys.stop();
       await Promise.allSettled([...providers.values()].map((p) => p.close()));
       await sandbox.close();
+      await mcp.close();
       await retention?.stop();
       await counters.close();
       await store.close();

@@ -3,7 +3,9 @@ import { Hono } from 'hono';
 import { notFound } from '../errors.js';
 import { alertsRoutes, channelsRoutes } from './admin/alerts.js';
 import { budgetsRoutes } from './admin/budgets.js';
+import { kbRoutes } from './admin/kb.js';
 import { keysRoutes } from './admin/keys.js';
+import { memoryRoutes } from './admin/memory.js';
 import { metricsRoutes } from './admin/metrics.js';
 import { pricesRoutes } from './admin/prices.js';
 import { routesRoutes } from './admin/routes.js';
@@ -53,6 +55,8 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/routes', routesRoutes(deps));
   app.route('/api/prices', pricesRoutes(deps));
   app.route('/api/scores', scoresRoutes(deps));
+  app.route('/api/kb', kbRoutes(deps));
+  app.route('/api/memory', memoryRoutes(deps));
   app.route('/api/budgets', budgetsRoutes(deps));
   app.route('/api/sessions', sessionsRoutes(deps));
   app.route('/api/alerts', alertsRoutes(deps));

@@ -6,7 +6,9 @@ import type { ModelRegistry } from '../gateway/registry.js';
 import type { Router } from '../gateway/router/index.js';
 import type { ChatHandler, EmbeddingsHandler } from '../gateway/spec.js';
 import type { KeyService } from '../keys/service.js';
+import type { KnowledgeService } from '../knowledge/service.js';
 import type { WebSessions } from '../keys/web-sessions.js';
+import type { MemoryService } from '../memory/index.js';
 import type { MetricsService } from '../metrics/service.js';
 import type { Sandbox } from '../sandbox/index.js';
 import type { Store } from '../store/index.js';
@@ -35,6 +37,10 @@ export interface AppDeps {
   /** The composed chat pipeline (layers over the router). */
   chat: ChatHandler;
   embeddings: EmbeddingsHandler;
+  /** Knowledge bases: create, ingest, search (the /api/kb API, `assay kb`, the retrieve tool). */
+  knowledge: KnowledgeService;
+  /** Long-term memory per end user (/api/memory, the remember/recall tools); null without a memory: section. */
+  memory: MemoryService | null;
   /** Metrics of model calls for the dashboard and the alert rules. */
   metrics: MetricsService;
   /** Alert rules, notification channels and their history; `notify` sends through channels. */
