@@ -3,6 +3,7 @@ import { TINY_MODEL } from './helpers/models.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import OpenAI from 'openai';
 import { ADMIN_KEY, startAssay, type TestAssay } from './helpers/assay.js';
 
@@ -10,6 +11,9 @@ const TINY = TINY_MODEL;
 let assay: TestAssay;
 let client: OpenAI;
 let closedPort: number;
+/** A local API the local model's HTTP tool calls. */
+let api: Server;
+const apiCalls: string[] = [];
 
 before(async () => {
   // A port with nothing listening: the "download" of the missing model fails at once, as offline.
@@ -17,7 +21,24 @@ before(async () => {
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   closedPort = (s.address() as { port: number }).port;
   await new Promise<void>((r) => s.close(() => r()));
+  api = createHttpServer((req, res) => {
+    apiCalls.push(req.url!);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ forecast: 'sunny', temp: 21 }));
+  });
+  await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+  const apiPort = (api.address() as { port: number }).port;
   assay = await startAssay({
+    http_tools: [
+      {
+        name: 'weather',
+        description: 'Weather forecast for a city',
+        url: `http://127.0.0.1:${apiPort}/forecast/{city}?unit={unit}`,
+        // enums keep the tiny random model's forced call short and valid
+        parameters: { type: 'object', properties: { city: { type: 'string', enum: ['oslo', 'paris'] }, unit: { type: 'string', enum: ['c', 'f'] } }, required: ['city', 'unit'] },
+        allow_private: true,
+      },
+    ],
     providers: [
       {
         id: 'local',
@@ -34,6 +55,7 @@ before(async () => {
 });
 after(async () => {
   await assay?.stop();
+  await new Promise<void>((r) => (api ? api.close(() => r()) : r()));
 });
 
 test('chat, non-stream and stream, with usage; listed in /v1/models', async () => {
@@ -83,4 +105,22 @@ test('unsupported parameter → 400 naming it', async () => {
     assert.equal(e.param, 'n');
     return true;
   });
+});
+
+test('the tool loop through the local model: a forced call to a server-side HTTP tool runs, its result goes back, the model answers', async () => {
+  const res = await client.chat.completions.create({
+    model: 'local/default',
+    messages: [{ role: 'user', content: 'weather in oslo?' }],
+    max_tokens: 40,
+    temperature: 0,
+    tool_choice: 'required',
+    ...({ assay: { tools: [{ http: { name: 'weather' } }], tool_loop: { max_steps: 3 } } } as {}),
+  });
+  const report = (res as unknown as { assay: { tool_loop: { steps: number; tool_calls: { name: string; status: string }[] } } }).assay;
+  assert.equal(report.tool_loop.tool_calls[0]?.name, 'weather', 'the grammar-forced call named the server tool');
+  assert.equal(report.tool_loop.tool_calls[0].status, 'ok');
+  assert.match(apiCalls.at(-1)!, /^\/forecast\/(oslo|paris)\?unit=[cf]$/);
+  assert.ok(report.tool_loop.steps >= 2, 'the model was called again with the tool result');
+  assert.equal(typeof res.choices[0].message.content, 'string');
+  assert.equal(res.choices[0].message.tool_calls, undefined);
 });
