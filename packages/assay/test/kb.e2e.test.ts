@@ -88,6 +88,7 @@ for (const kind of storeKinds) {
       assert.equal(kb.name, 'docs');
       assert.equal(kb.embedding_model, 'emb/bow');
       assert.equal(kb.dims, 64);
+      assert.equal(kb.description, 'product docs', 'the description is stored, not dropped');
       assert.equal(kb.documents, 0);
       assert.match(kb.id, /^kb_/);
       assert.equal(fake.calls.length, 1, 'one probe call');
@@ -98,6 +99,7 @@ for (const kind of storeKinds) {
       await error(await post('/api/kb', { name: 'x', embedding_model: 'emb/bow' }, readKey), 403, 'insufficient_scope', /admin/);
 
       const got = await json<KbJson>(await assay.api(`/api/kb/${kb.id}`, { key: readKey }), 200);
+      assert.equal(got.description, 'product docs');
       assert.equal(got.name, 'docs', 'by id as well as by name');
       const list = await json<{ data: KbJson[] }>(await assay.api('/api/kb', { key: readKey }), 200);
       assert.deepEqual(list.data.map((b) => b.name), ['docs']);

@@ -182,8 +182,7 @@ export class KnowledgeService {
     if (dims < 1) {
       throw new AssayError({ status: 502, type: 'upstream_error', code: 'embedding_model_failed', message: `embedding model ${JSON.stringify(model)} returned an empty vector for the dimension probe` });
     }
-    // The description travels to indexes that store it; the current KnowledgeBase record has no such field.
-    const record = { name: input.name, model, dims, ...(input.description !== undefined ? { description: input.description } : {}) };
+    const record = { name: input.name, model, dims, description: input.description ?? null };
     try {
       return await index.createKb(record);
     } catch (err) {

@@ -56,19 +56,13 @@ export interface IngestResultJson {
   error: { code: string; message: string } | null;
 }
 
-/** The description, when the index keeps one (the KnowledgeBase record has no such field yet). */
-export function kbDescription(kb: KnowledgeBase): string | null {
-  const d = (kb as KnowledgeBase & { description?: unknown }).description;
-  return typeof d === 'string' ? d : null;
-}
-
 export function kbJson(kb: KnowledgeBase, counts?: { documents: number; chunks: number }): KbJson {
   return {
     id: kb.id,
     name: kb.name,
     embedding_model: kb.model,
     dims: kb.dims,
-    description: kbDescription(kb),
+    description: kb.description,
     created_at: kb.createdAt,
     ...(counts ? { documents: counts.documents, chunks: counts.chunks } : {}),
   };

@@ -28,10 +28,10 @@ const CACHE_LOOKUP_BATCH = 500;
 /** Chunks per statement when loading a base's sign-bit codes. */
 const CODES_BATCH = 50_000;
 
-interface KbRow { id: string; name: string; model: string; dims: number; created_at: number | string; generation: number | string; chunk_count: number | string }
+interface KbRow { id: string; name: string; model: string; dims: number; description: string | null; created_at: number | string; generation: number | string; chunk_count: number | string }
 interface DocRow { kb_id: string; id: string; source: string; content_hash: string; metadata: Metadata; version: number; chunk_count: number; updated_at: number | string }
 
-const toKb = (r: KbRow): KnowledgeBase => ({ id: r.id, name: r.name, model: r.model, dims: r.dims, createdAt: Number(r.created_at) });
+const toKb = (r: KbRow): KnowledgeBase => ({ id: r.id, name: r.name, model: r.model, dims: r.dims, description: r.description ?? null, createdAt: Number(r.created_at) });
 const toDoc = (r: DocRow): DocumentRecord => ({
   kbId: r.kb_id, id: r.id, source: r.source, contentHash: r.content_hash, metadata: r.metadata,
   version: r.version, chunkCount: r.chunk_count, updatedAt: Number(r.updated_at),
@@ -62,15 +62,15 @@ export class PgKnowledgeIndex implements KnowledgeIndex {
     this.codesBatch = opts.codesBatch ?? CODES_BATCH;
   }
 
-  async createKb(input: { name: string; model: string; dims: number }): Promise<KnowledgeBase> {
+  async createKb(input: { name: string; model: string; dims: number; description?: string | null }): Promise<KnowledgeBase> {
     checkKbInput(input);
-    const row = { id: newKbId(), name: input.name, model: withoutNul(input.model), dims: input.dims, created_at: this.now() };
+    const row = { id: newKbId(), name: input.name, model: withoutNul(input.model), dims: input.dims, description: input.description == null ? null : withoutNul(input.description), created_at: this.now() };
     const { rowCount } = await this.pool.query(
-      `INSERT INTO knowledge_bases (id, name, model, dims, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING`,
-      [row.id, row.name, row.model, row.dims, row.created_at],
+      `INSERT INTO knowledge_bases (id, name, model, dims, description, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING`,
+      [row.id, row.name, row.model, row.dims, row.description, row.created_at],
     );
     if (!rowCount) throw badRequest(`a knowledge base named "${input.name}" exists already: pick another name or delete it first`, 'name', 'already_exists');
-    return { id: row.id, name: row.name, model: row.model, dims: row.dims, createdAt: row.created_at };
+    return { id: row.id, name: row.name, model: row.model, dims: row.dims, description: row.description, createdAt: row.created_at };
   }
 
   async getKb(idOrName: string): Promise<KnowledgeBase | null> {

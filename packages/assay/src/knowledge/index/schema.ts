@@ -12,6 +12,7 @@ CREATE TABLE IF NOT EXISTS knowledge_bases (
   name TEXT NOT NULL UNIQUE,
   model TEXT NOT NULL,
   dims INTEGER NOT NULL,
+  description TEXT,
   created_at INTEGER NOT NULL,
   -- bumped on every write to the base's chunks: in-memory vector codes rebuild when it moved
   generation INTEGER NOT NULL DEFAULT 0

@@ -20,10 +20,10 @@ import { checkKbInput } from './validate.js';
 export { MAX_CHUNKS_PER_DOCUMENT, blobToVector } from './common.js';
 const CACHE_LOOKUP_BATCH = 500;
 
-interface KbRow { id: string; name: string; model: string; dims: number; created_at: number; generation: number }
+interface KbRow { id: string; name: string; model: string; dims: number; description: string | null; created_at: number; generation: number }
 interface DocRow { kb_id: string; id: string; source: string; content_hash: string; metadata: string; version: number; chunk_count: number; updated_at: number }
 
-const toKb = (r: KbRow): KnowledgeBase => ({ id: r.id, name: r.name, model: r.model, dims: r.dims, createdAt: r.created_at });
+const toKb = (r: KbRow): KnowledgeBase => ({ id: r.id, name: r.name, model: r.model, dims: r.dims, description: r.description ?? null, createdAt: r.created_at });
 const toDoc = (r: DocRow): DocumentRecord => ({
   kbId: r.kb_id, id: r.id, source: r.source, contentHash: r.content_hash, metadata: JSON.parse(r.metadata) as Metadata,
   version: r.version, chunkCount: r.chunk_count, updatedAt: r.updated_at,
@@ -50,15 +50,15 @@ export class SqliteKnowledgeIndex implements KnowledgeIndex {
     ensureSchema(db);
   }
 
-  async createKb(input: { name: string; model: string; dims: number }): Promise<KnowledgeBase> {
+  async createKb(input: { name: string; model: string; dims: number; description?: string | null }): Promise<KnowledgeBase> {
     checkKbInput(input);
     const id = newKbId();
-    const row: KbRow = { id, name: input.name, model: input.model, dims: input.dims, created_at: this.now(), generation: 0 };
+    const row: KbRow = { id, name: input.name, model: input.model, dims: input.dims, description: input.description ?? null, created_at: this.now(), generation: 0 };
     this.db.transaction(() => {
       if (this.db.prepare('SELECT 1 FROM knowledge_bases WHERE name = ?').get(input.name)) {
         throw badRequest(`a knowledge base named "${input.name}" exists already: pick another name or delete it first`, 'name', 'already_exists');
       }
-      this.db.prepare('INSERT INTO knowledge_bases (id, name, model, dims, created_at, generation) VALUES (@id, @name, @model, @dims, @created_at, @generation)').run(row);
+      this.db.prepare('INSERT INTO knowledge_bases (id, name, model, dims, description, created_at, generation) VALUES (@id, @name, @model, @dims, @description, @created_at, @generation)').run(row);
       createKbTables(this.db, id);
     })();
     return toKb(row);

@@ -11,6 +11,8 @@ export interface KnowledgeBase {
   /** The embedding model id every vector of this base comes from (checked on write and query). */
   model: string;
   dims: number;
+  /** What the base holds, for people and for the retrieve tool's description. */
+  description: string | null;
   createdAt: number;
 }
 
@@ -104,7 +106,7 @@ export interface UpsertResult {
 }
 
 export interface KnowledgeIndex {
-  createKb(input: { name: string; model: string; dims: number }): Promise<KnowledgeBase>;
+  createKb(input: { name: string; model: string; dims: number; description?: string | null }): Promise<KnowledgeBase>;
   getKb(idOrName: string): Promise<KnowledgeBase | null>;
   listKbs(): Promise<KnowledgeBase[]>;
   /** Removes the base with all its documents, chunks and index tables. */

@@ -22,6 +22,7 @@ const POSTGRES = [
     name text COLLATE "C" NOT NULL UNIQUE,
     model text NOT NULL,
     dims integer NOT NULL,
+    description text,
     created_at bigint NOT NULL,
     -- bumped by every write to the base's chunks: in-memory vector codes rebuild when it moved
     generation bigint NOT NULL DEFAULT 0,

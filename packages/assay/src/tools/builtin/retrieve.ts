@@ -28,8 +28,11 @@ function where(h: SearchHit): string {
 export function retrieveFamily(knowledge: KnowledgeService): FamilyResolver<'retrieve'> {
   return async ({ retrieve: spec }, env) => {
     let kbName: string;
+    let about: string | null;
     try {
-      kbName = (await knowledge.get(spec.kb)).name;
+      const base = await knowledge.get(spec.kb);
+      kbName = base.name;
+      about = spec.description ?? base.description;
     } catch (err) {
       if (err instanceof AssayError && err.status === 404) {
         throw new AssayError({ status: 400, code: 'kb_not_found', param: 'tools', message: `the retrieve tool names knowledge base "${spec.kb}", which does not exist: create it (POST /api/kb or \`assay kb create ${spec.kb}\`) or fix the tool's kb` });
@@ -40,7 +43,7 @@ export function retrieveFamily(knowledge: KnowledgeService): FamilyResolver<'ret
       name: toolName(kbName, spec.name, env.siblings),
       kind: 'retrieve',
       description:
-        `Searches the knowledge base "${kbName}"${spec.description ? ` (${spec.description})` : ''} and returns the ${spec.k} most relevant passages, numbered, with their sources. ` +
+        `Searches the knowledge base "${kbName}"${about ? ` (${about})` : ''} and returns the ${spec.k} most relevant passages, numbered, with their sources. ` +
         'Use it before answering questions it may cover; answer from the passages and cite them by number.',
       parameters: {
         type: 'object',
