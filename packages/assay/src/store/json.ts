@@ -16,6 +16,9 @@ const NUL = /\u0000/g;
 export function withoutNul<T>(v: T): T {
   if (typeof v === 'string') return (v.includes('\u0000') ? v.replace(NUL, '\uFFFD') : v) as T;
   if (Array.isArray(v)) return v.map(withoutNul) as T;
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withoutNul(x)])) as T;
+  if (v && typeof v === 'object' && !ArrayBuffer.isView(v)) {
+    // Keys too: a jsonb object cannot hold U+0000 in a key either.
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [withoutNul(k), withoutNul(x)])) as T;
+  }
   return v;
 }

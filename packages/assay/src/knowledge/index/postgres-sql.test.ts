@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { idsFromBytes } from './postgres-search.js';
-import { metadataFilterSql, nulFree, tsqueryOf, tsvectorOf, TSV_MAX_POSITION, TSV_MAX_POSITIONS } from './postgres-sql.js';
+import { withoutNul } from '../../store/json.js';
+import { metadataFilterSql, tsqueryOf, tsvectorOf, TSV_MAX_POSITION, TSV_MAX_POSITIONS } from './postgres-sql.js';
 import { queryTerms } from './fts-query.js';
 
 test('tsvector literal: folded words with positions, quoted, within PostgreSQL limits', () => {
@@ -35,9 +36,9 @@ test('metadata filter: one containment per key, parameters numbered from the fir
   assert.deepEqual(metadataFilterSql([], 1), { sql: 'true', params: [] });
 });
 
-test('nulFree replaces U+0000 in strings and keys, keeps typed arrays and other values', () => {
+test('withoutNul replaces U+0000 in strings and keys, keeps typed arrays and other values', () => {
   const vec = Float32Array.from([1, 2]);
-  const out = nulFree({ 'a\u0000': ['x\u0000', 1, null, true, { b: 'c\u0000' }], vec });
+  const out = withoutNul({ 'a\u0000': ['x\u0000', 1, null, true, { b: 'c\u0000' }], vec });
   assert.deepEqual(out, { 'a\uFFFD': ['x\uFFFD', 1, null, true, { b: 'c\uFFFD' }], vec });
   assert.equal(out.vec, vec);
 });

@@ -13,19 +13,6 @@ import { withoutNul } from '../../store/json.js';
 import { foldedWords } from './fts-query.js';
 import type { MetadataValue } from './types.js';
 
-/**
- * A JSON-like value without U+0000 in any string, object keys included (PostgreSQL text and jsonb
- * cannot hold it): replaced by U+FFFD, as store/json.ts withoutNul does for values.
- */
-export function nulFree<T>(v: T): T {
-  if (typeof v === 'string') return withoutNul(v);
-  if (Array.isArray(v)) return v.map(nulFree) as T;
-  if (v && typeof v === 'object' && !ArrayBuffer.isView(v)) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [withoutNul(k), nulFree(x)])) as T;
-  }
-  return v;
-}
-
 /** PostgreSQL's limits for a tsvector: lexeme bytes, position value, positions per lexeme, lexeme storage. */
 export const TSV_MAX_LEXEME_BYTES = 2047;
 export const TSV_MAX_POSITION = 16383;
@@ -92,7 +79,7 @@ export function metadataFilterSql(filter: [string, MetadataValue[]][], first: nu
   const parts: string[] = [];
   const params: unknown[] = [];
   for (const [key, values] of filter) {
-    const docs = values.map((v) => JSON.stringify({ [key]: nulFree(v) }));
+    const docs = values.map((v) => JSON.stringify({ [key]: withoutNul(v) }));
     params.push(docs.length === 1 ? docs[0] : docs);
     const n = first + params.length - 1;
     parts.push(docs.length === 1 ? `c.metadata @> $${n}::jsonb` : `c.metadata @> ANY($${n}::jsonb[])`);

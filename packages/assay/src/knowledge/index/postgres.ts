@@ -16,7 +16,7 @@ import {
   blob, blobToVector, checkListLimit, finishSearch, kbNotFound, newKbId, prepareDocument, prepareEmbeddings, type PreparedDocument,
 } from './common.js';
 import { loadCodes, searchPostgres } from './postgres-search.js';
-import { nulFree, tsvectorOf } from './postgres-sql.js';
+import { tsvectorOf } from './postgres-sql.js';
 import type {
   ChunkInput, DocumentInput, DocumentRecord, KnowledgeBase, KnowledgeIndex, Metadata, Rerank, SearchHit, SearchQuery, UpsertResult,
 } from './types.js';
@@ -264,8 +264,8 @@ export class PgKnowledgeIndex implements KnowledgeIndex {
 /** The document with U+0000 replaced in every string, metadata keys included. */
 function storable(p: PreparedDocument): PreparedDocument {
   return {
-    docId: withoutNul(p.docId), source: withoutNul(p.source), contentHash: withoutNul(p.contentHash), metadata: nulFree(p.metadata),
-    chunks: p.chunks.map((ch) => ({ ...ch, text: withoutNul(ch.text), hash: withoutNul(ch.hash), metadata: nulFree(ch.metadata) })),
+    docId: withoutNul(p.docId), source: withoutNul(p.source), contentHash: withoutNul(p.contentHash), metadata: withoutNul(p.metadata),
+    chunks: p.chunks.map((ch) => ({ ...ch, text: withoutNul(ch.text), hash: withoutNul(ch.hash), metadata: withoutNul(ch.metadata) })),
   };
 }
 
