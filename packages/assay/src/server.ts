@@ -167,6 +167,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     router,
     budgets,
     sandbox,
+    tools: { mcp, http: httpTools },
     chat: compose([budgetLayer(budgets), toolLoopLayer({ registry, resolver: tools, storeBodies: config.tracing.store_bodies, log })], router.chat),
     embeddings,
     knowledge,

@@ -148,6 +148,29 @@ describe('HTTP tools in the loop', () => {
   });
 });
 
+describe('/api/tools', () => {
+  test('lists the tool sources with their state; connect starts an MCP server ahead of a call or says why it cannot', async () => {
+    let res = await assay.api('/api/tools/mcp/remote/connect', { method: 'POST' });
+    assert.equal(res.status, 200);
+    const connected = (await res.json()) as { tools: { name: string; tool: string }[] };
+    assert.ok(connected.tools.some((t) => t.name === 'remote__add' && t.tool === 'add'));
+    res = await assay.api('/api/tools/mcp/broken/connect', { method: 'POST' });
+    assert.equal(res.status, 502);
+    assert.match(((await res.json()) as any).error.message, /missing API token/);
+
+    res = await assay.api('/api/tools');
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as any;
+    const byName = new Map<string, any>(body.mcp_servers.map((m: any) => [m.name, m]));
+    assert.equal(byName.get('remote').state, 'ready');
+    assert.equal(byName.get('broken').state, 'failed');
+    assert.match(byName.get('broken').error, /code 3/);
+    assert.deepEqual(body.http_tools.map((t: any) => t.name), ['weather', 'weather_guarded']);
+    assert.equal(body.memory.enabled, false);
+    assert.deepEqual(body.routes.map((r: any) => r.name), ['calc', 'remote', 'broken', 'weather']);
+  });
+});
+
 describe('config checks', () => {
   test('a route naming an undefined MCP server or HTTP tool is a config error naming the path', async () => {
     await assert.rejects(

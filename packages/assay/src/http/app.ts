@@ -12,6 +12,7 @@ import { routesRoutes } from './admin/routes.js';
 import { scoresRoutes } from './admin/scores.js';
 import { sessionRoutes } from './admin/session.js';
 import { sessionsRoutes } from './admin/sessions.js';
+import { toolsRoutes } from './admin/tools.js';
 import { tracesRoutes } from './admin/traces.js';
 import type { AppDeps } from './deps.js';
 import { errorResponse, isModelApi } from './errors.js';
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/scores', scoresRoutes(deps));
   app.route('/api/kb', kbRoutes(deps));
   app.route('/api/memory', memoryRoutes(deps));
+  app.route('/api/tools', toolsRoutes(deps));
   app.route('/api/budgets', budgetsRoutes(deps));
   app.route('/api/sessions', sessionsRoutes(deps));
   app.route('/api/alerts', alertsRoutes(deps));

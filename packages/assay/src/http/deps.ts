@@ -11,6 +11,8 @@ import type { WebSessions } from '../keys/web-sessions.js';
 import type { MemoryService } from '../memory/index.js';
 import type { MetricsService } from '../metrics/service.js';
 import type { Sandbox } from '../sandbox/index.js';
+import type { HttpToolSet } from '../tools/http/family.js';
+import type { McpServers } from '../tools/mcp/index.js';
 import type { Store } from '../store/index.js';
 import type { TraceIngest } from '../tracing/ingest.js';
 import type { PriceBook } from '../tracing/prices/book.js';
@@ -32,6 +34,8 @@ export interface AppDeps {
   budgets: BudgetService;
   registry: ModelRegistry;
   router: Router;
+  /** Tool sources with state: MCP servers and the configured HTTP/OpenAPI tools. */
+  tools: { mcp: McpServers; http: HttpToolSet };
   /** Code execution (QuickJS/WebAssembly): the run_code tool, code scorers and verifiers. */
   sandbox: Sandbox;
   /** The composed chat pipeline (layers over the router). */
