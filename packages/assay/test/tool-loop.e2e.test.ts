@@ -226,6 +226,49 @@ describe('tool loop', () => {
     assert.equal(replay.messages.filter((m) => m.role === 'tool').length, 2);
   });
 
+  test('streaming with a client tool in the same turn: the stream ends with only the client call', async () => {
+    up.scripts.set('coder', (body: any) => {
+      if (toolResults(body).size) return { content: 'unreachable' };
+      return { content: 'Checking.', tool_calls: [{ id: 'call_s', name: 'run_code', arguments: { code: 'return 3' } }, { id: 'call_c', name: 'lookup', arguments: { key: 'k' } }] };
+    });
+    const stream = await client.chat.completions.create({
+      model: 'coder',
+      stream: true,
+      messages: [{ role: 'user', content: 'x' }],
+      tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: { key: { type: 'string' } } } } }],
+    });
+    let text = '';
+    const calls: any[] = [];
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      for (const ch of chunk.choices) {
+        text += ch.delta.content ?? '';
+        calls.push(...(ch.delta.tool_calls ?? []));
+        finish = ch.finish_reason ?? finish;
+      }
+    }
+    assert.equal(text, 'Checking.');
+    assert.deepEqual(calls.map((c) => [c.id, c.function.name, c.function.arguments]), [['call_c', 'lookup', '{"key":"k"}']]);
+    assert.equal(finish, 'tool_calls');
+  });
+
+  test('a client that goes away mid-loop stops the loop: no further model calls', async () => {
+    // a model that would keep calling tools for all 8 steps, slowly
+    up.scripts.set('coder', () => ({ tool_calls: [{ name: 'run_code', arguments: { code: 'return 1' } }], delayMs: 150 }));
+    const ac = new AbortController();
+    const pending = fetch(`${assay.url}/v1/chat/completions`, {
+      method: 'POST',
+      signal: ac.signal,
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'coder', messages: [{ role: 'user', content: 'x' }] }),
+    }).catch((e: Error) => e);
+    while (up.requests.length < 2) await new Promise((r) => setTimeout(r, 10));
+    ac.abort();
+    assert.ok((await pending) instanceof Error);
+    await new Promise((r) => setTimeout(r, 800));
+    assert.equal(up.requests.length, 2, 'the loop made no call after the client left (it would have made 8)');
+  });
+
   test('request-level tools on a route without any, and a plain route untouched', async () => {
     up.scripts.set('plain', (body: any) => (toolResults(body).size ? { content: 'ok' } : body.tools ? { tool_calls: [{ name: 'run_code', arguments: { code: 'return 5' } }] } : { content: `plain: ${lastUser(body)}` }));
     const plain = await client.chat.completions.create({ model: 'plain', messages: [{ role: 'user', content: 'hi' }] });
