@@ -5,12 +5,7 @@
  * memories. Queries are questions about a topic: a vector near its centre and text with two topic
  * words, one common word and function words.
  */
-export function rng(seed: number): () => number {
-  return () => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return seed / 2 ** 32;
-  };
-}
+import { normalize, rng } from '../lib/random.js';
 
 const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'su', 'ta', 'ri', 'po', 'de', 'gu', 'va', 'zo', 'be', 'fi', 'ho', 'ju', 'xe', 'qu', 'wa', 'yo'];
 const FUNCTION_WORDS = ['the', 'a', 'to', 'of', 'and', 'in', 'is', 'with', 'has', 'for', 'on', 'likes', 'their', 'every'];
@@ -26,14 +21,6 @@ export interface MemoryCorpus {
   rand: () => number;
   gauss: () => number;
   vocab: string[];
-}
-
-function normalize(v: Float32Array): Float32Array {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  s = Math.sqrt(s);
-  for (let i = 0; i < v.length; i++) v[i] /= s;
-  return v;
 }
 
 export function makeCorpus(dims: number, topics: number, seed = 7): MemoryCorpus {

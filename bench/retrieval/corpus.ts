@@ -4,12 +4,7 @@
  * Zipf-like distribution over a made-up vocabulary, with each cluster favouring its own topic words,
  * so that text and vectors agree as they do for real documents.
  */
-export function rng(seed: number): () => number {
-  return () => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return seed / 2 ** 32;
-  };
-}
+import { normalize, rng } from '../lib/random.js';
 
 export interface Corpus {
   dims: number;
@@ -27,14 +22,6 @@ export interface Corpus {
 
 const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'su', 'ta', 'ri', 'po', 'de', 'gu', 'va', 'zo', 'be', 'fi', 'ho', 'ju', 'xe', 'qu', 'wa', 'yo'];
 export const NOISE = 0.8;
-
-function normalize(v: Float32Array): Float32Array {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  s = Math.sqrt(s);
-  for (let i = 0; i < v.length; i++) v[i] /= s;
-  return v;
-}
 
 export function makeCorpus(n: number, dims: number, clusters: number, seed = 42): Corpus {
   const rand = rng(seed);

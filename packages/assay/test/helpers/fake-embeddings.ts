@@ -9,8 +9,8 @@
  *   anything else → 64 dimensions
  * Every call is recorded (model and inputs), so tests can count what was embedded.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenLocal } from './local-server.js';
 
 export interface EmbeddingCall {
   model: string;
@@ -72,25 +72,14 @@ export async function startFakeEmbeddings(): Promise<FakeEmbeddings> {
       usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
     });
   };
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err) => {
-      res.writeHead(500);
-      res.end(String(err));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
+  const local = await listenLocal(handle);
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `${local.origin}/v1`,
     calls,
     texts: () => calls.flatMap((c) => c.inputs),
     reset: () => {
       calls.length = 0;
     },
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
+    close: local.close,
   };
 }

@@ -10,8 +10,8 @@
  *   *reported-cost* → usage carries a provider-reported cost (0.0042 USD)
  * Every request is recorded (path, headers, body).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenLocal } from './local-server.js';
 
 export interface RecordedRequest {
   path: string;
@@ -132,22 +132,10 @@ export async function startFakeOpenAI(opts: { apiKey?: string } = {}): Promise<F
     res.end();
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err) => {
-      res.writeHead(500);
-      res.end(String(err));
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
+  const local = await listenLocal(handle);
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `${local.origin}/v1`,
     requests,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
+    close: local.close,
   };
 }

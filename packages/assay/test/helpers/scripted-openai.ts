@@ -5,8 +5,8 @@
  * request streams (text in two pieces, each tool call's arguments in two fragments, then the
  * finish chunk and a usage chunk), so both client paths are exercised. Every request is recorded.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenLocal } from './local-server.js';
 
 export interface ScriptedReply {
   content?: string | null;
@@ -114,18 +114,11 @@ export async function startScriptedOpenAI(): Promise<ScriptedOpenAI> {
     res.end('data: [DONE]\n\n');
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err) => {
-      res.writeHead(500);
-      res.end(String(err));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
+  const local = await listenLocal(handle);
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `${local.origin}/v1`,
     requests,
     scripts,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: local.close,
   };
 }
