@@ -212,11 +212,16 @@ describe('bad input and upstream errors', () => {
     body = (await res.json()) as { error: { message: string; code: string; param?: string } };
     assert.match(body.error.message, /messages\[0\]\.role/);
 
-    res = await assay.api('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'smart', messages: [], temperature: 'hot' }) });
+    res = await assay.api('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'smart', messages: [{ role: 'user', content: 'x' }], temperature: 'hot' }) });
     assert.equal(res.status, 400);
     body = (await res.json()) as typeof body;
-    assert.match(body.error.message, /messages/);
     assert.match(body.error.message, /temperature/);
+
+    // empty messages are allowed only when a registry prompt supplies them
+    res = await assay.api('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'smart', messages: [] }) });
+    assert.equal(res.status, 400);
+    body = (await res.json()) as typeof body;
+    assert.match(body.error.message, /messages needs at least one message/);
 
     res = await assay.api('/v1/embeddings', { method: 'POST', body: JSON.stringify({ model: 'up/e', input: [] }) });
     assert.equal(res.status, 400);

@@ -8,6 +8,7 @@ import { providerModules } from '../providers/index.js';
 import { toolLoopSchema, toolSpecSchema } from '../tools/spec.js';
 import { httpToolsListSchema, openApiListSchema } from '../tools/http/family.js';
 import { mcpServerSchema } from '../tools/mcp/schema.js';
+import { promptRefSchema } from '../prompts/types.js';
 
 const positiveMs = z.number().int().nonnegative();
 
@@ -49,6 +50,8 @@ export const routeSchema = z.strictObject({
   tools: z.array(toolSpecSchema).default([]),
   /** Limits of the tool loop for this route. */
   tool_loop: toolLoopSchema.partial().optional(),
+  /** A registry prompt every call to this route starts with: {name, label | version} (docs/prompts.md). */
+  prompt: promptRefSchema.optional(),
 });
 
 const providerTypes = providerModules.map((m) => m.type);

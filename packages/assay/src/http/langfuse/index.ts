@@ -12,6 +12,7 @@ import { LangfuseIngestor } from '../../tracing/langfuse/batch.js';
 import { authenticate, type AuthVars } from '../auth.js';
 import { parseJson, readBodyText } from '../body.js';
 import type { AppDeps } from '../deps.js';
+import { langfusePromptRoutes } from './prompts.js';
 
 /** Langfuse caps ingestion requests at 3.5 MB; SDKs send at most 2.5 MB per batch. */
 export const LANGFUSE_MAX_BODY_BYTES = 3_500_000;
@@ -49,6 +50,9 @@ export function langfuseRoutes(deps: AppDeps, opts: { recentIds?: number } = {})
     const result = await ingestor.process((body as { batch: unknown[] }).batch, { projectId: c.var.key.project_id, keyId: c.var.key.id });
     return c.json(result, 207);
   });
+
+  // Prompt management (prompts.ts): getPrompt / createPrompt / updatePrompt of the Langfuse SDKs.
+  app.route('/v2/prompts', langfusePromptRoutes(deps));
 
   return app;
 }

@@ -29,7 +29,8 @@ export const chatMessageSchema = z.looseObject({
 
 export const chatRequestSchema = z.looseObject({
   model: z.string({ message: 'model is required: a route name or "<provider id>/<model>"' }).min(1, { message: 'model cannot be empty' }),
-  messages: z.array(chatMessageSchema, { message: 'messages is required: an array of {role, content}' }).min(1, { message: 'messages needs at least one message' }),
+  // May be empty when a registry prompt supplies the messages; the prompt layer checks that one does.
+  messages: z.array(chatMessageSchema, { message: 'messages is required: an array of {role, content}' }),
   stream: z.boolean().nullable().optional(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
   tools: z
