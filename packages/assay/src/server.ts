@@ -13,6 +13,11 @@ import { budgetEmbeddings, budgetLayer } from './budgets/layer.js';
 import { MemoryCounters, RedisCounters } from './budgets/counters.js';
 import { notifyBudget } from './budgets/notify.js';
 import { BudgetService } from './budgets/service.js';
+import { DatasetService } from './datasets/service.js';
+import { toTestCase } from './datasets/item.js';
+import { checkAssertions, gradeFn, type GradingDeps } from './evals/experiments/grading.js';
+import { ExperimentService } from './evals/experiments/service.js';
+import type { InlineItem } from './evals/experiments/types.js';
 import { ModelRegistry } from './gateway/registry.js';
 import { createRouter } from './gateway/router/index.js';
 import { compose, type Provider, type ProviderEnv } from './gateway/spec.js';
@@ -25,6 +30,7 @@ import { KnowledgeService } from './knowledge/service.js';
 import { WebSessions } from './keys/web-sessions.js';
 import { MemoryService } from './memory/index.js';
 import { MetricsService } from './metrics/service.js';
+import { PromptService, promptLayer, renderTemplate } from './prompts/index.js';
 import { providerModule } from './providers/index.js';
 import { openStore, resolveStoreLocation } from './store/index.js';
 import { TraceIngest } from './tracing/ingest.js';
@@ -155,6 +161,28 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ...(memory ? { memory: memoryFamily({ memory, chat: () => deps.chat, log }) } : {}),
   };
   const tools = new ToolResolver(toolFamilies);
+  const prompts = new PromptService({ db: store.db, log });
+  await prompts.start();
+  const datasets = new DatasetService({ db: store.db, getTrace: (id, project) => store.observations.getTrace(id, project) });
+  const grading: GradingDeps = {
+    chat: (req, ctx) => deps.chat(req, ctx),
+    sink: recorder,
+    sandbox,
+    embedFor: (model) => createEmbedder({ embeddings, sink: recorder }, model),
+    defaultEmbeddingModel: config.knowledge.default_embedding_model,
+  };
+  const experiments = new ExperimentService({
+    db: store.db,
+    runner: { chat: (req, ctx) => deps.chat(req, ctx), sink: recorder, render: renderTemplate },
+    gradeFor: (grader) => gradeFn(grading, grader),
+    loadDataset: async (name, version, projectId) => {
+      const { version: v, items } = await datasets.itemsAt(projectId, name, version);
+      return { version: v, items: items.map((it) => toTestCase(it) as InlineItem) };
+    },
+    checkAssertions: checkAssertions(grading),
+    log,
+  });
+  await experiments.start();
   const deps: AppDeps = {
     config,
     store,
@@ -168,12 +196,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     budgets,
     sandbox,
     tools: { mcp, http: httpTools },
-    chat: compose([budgetLayer(budgets), toolLoopLayer({ registry, resolver: tools, storeBodies: config.tracing.store_bodies, log })], router.chat),
+    chat: compose([budgetLayer(budgets), promptLayer({ prompts, registry, keys }), toolLoopLayer({ registry, resolver: tools, storeBodies: config.tracing.store_bodies, log })], router.chat),
     embeddings,
     knowledge,
     memory,
     metrics,
     alerts,
+    prompts,
+    datasets,
+    experiments,
     version: VERSION,
     startedAt: Date.now(),
   };
@@ -208,6 +239,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await alerts.stop();
       emailSender.close();
       keys.stop();
+      prompts.stop();
+      await experiments.close();
       await Promise.allSettled([...providers.values()].map((p) => p.close()));
       await sandbox.close();
       await mcp.close();

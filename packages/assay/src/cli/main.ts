@@ -3,15 +3,20 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { CliError } from './client.js';
+import { registerDataset } from './dataset.js';
 import { registerKb } from './kb.js';
 import { registerKeys } from './keys.js';
 import { registerModels } from './models.js';
+import { registerPrompt } from './prompt.js';
 
 const program = new Command('assay')
   .description('Assay: self-hosted LLM gateway and quality workbench.\nThe CLI talks to a running server at ASSAY_URL with ASSAY_API_KEY (default ASSAY_ADMIN_KEY), except `up`.')
   .version(VERSION)
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  // Options after a command belong to it (\`assay dataset export --version 3\` is the dataset's version,
+  // not Assay's): program options such as --version go before the command.
+  .enablePositionalOptions();
 
 program
   .command('up')
@@ -30,6 +35,8 @@ program
 registerKeys(program);
 registerModels(program);
 registerKb(program);
+registerDataset(program);
+registerPrompt(program);
 
 try {
   await program.parseAsync(process.argv);

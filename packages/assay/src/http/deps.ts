@@ -1,6 +1,7 @@
 /** Everything the HTTP surfaces need, built once by server.ts. */
 import type { AlertService } from '../alerts/service.js';
 import type { BudgetService } from '../budgets/service.js';
+import type { DatasetService } from '../datasets/service.js';
 import type { AssayConfig } from '../config/schema.js';
 import type { ModelRegistry } from '../gateway/registry.js';
 import type { Router } from '../gateway/router/index.js';
@@ -10,6 +11,8 @@ import type { KnowledgeService } from '../knowledge/service.js';
 import type { WebSessions } from '../keys/web-sessions.js';
 import type { MemoryService } from '../memory/index.js';
 import type { MetricsService } from '../metrics/service.js';
+import type { PromptService } from '../prompts/service.js';
+import type { ExperimentService } from '../evals/experiments/service.js';
 import type { Sandbox } from '../sandbox/index.js';
 import type { HttpToolSet } from '../tools/http/family.js';
 import type { McpServers } from '../tools/mcp/index.js';
@@ -49,6 +52,12 @@ export interface AppDeps {
   metrics: MetricsService;
   /** Alert rules, notification channels and their history; `notify` sends through channels. */
   alerts: AlertService;
+  /** The prompt registry: versions and labels in memory for the gateway, /api/prompts, the Langfuse prompt API. */
+  prompts: PromptService;
+  /** Versioned datasets of test items (/api/datasets, `assay dataset`, experiments). */
+  datasets: DatasetService;
+  /** Experiments: datasets × variants × repeats through the gateway, graded, with statistics. */
+  experiments: ExperimentService;
   version: string;
   startedAt: number;
 }

@@ -9,6 +9,9 @@ import * as m003 from './003_alerts.js';
 import * as m004 from './004_web_sessions.js';
 import * as m005 from './005_knowledge.js';
 import * as m006 from './006_memory.js';
+import * as m007 from './007_prompts.js';
+import * as m008 from './008_datasets.js';
+import * as m009 from './009_experiments.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -33,6 +36,9 @@ const modules: Record<string, MigrationModule> = {
   '004_web_sessions': m004,
   '005_knowledge': m005,
   '006_memory': m006,
+  '007_prompts': m007,
+  '008_datasets': m008,
+  '009_experiments': m009,
 };
 
 export async function migrate(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> {
