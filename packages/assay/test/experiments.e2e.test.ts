@@ -161,6 +161,24 @@ describe('experiments', () => {
     assert.equal((judgeCall.response_format as any).type, 'json_schema');
   });
 
+  test('against a baseline experiment: a significant drop is a regression, a same-quality rerun is not', async () => {
+    const run = (name: string, model: string) =>
+      post('/api/experiments?wait=true', { name, items: ITEMS, variants: [{ id: 'v', model, messages: template }] });
+    const baseline = await run('base', 'up/good');
+    const worse = await run('candidate', 'up/bad');
+    const same = await run('rerun', 'up/good');
+    let res = await assay.api(`/api/experiments/${worse.id}/compare?baseline=${baseline.id}`);
+    let body = (await res.json()) as any;
+    assert.equal(body.regression, true);
+    assert.deepEqual(body.comparisons[0].mcnemar, { b: 8, c: 0, p: 0.0078125, method: 'exact' });
+    res = await assay.api(`/api/experiments/${same.id}/compare?baseline=base`);
+    body = await res.json();
+    assert.equal(body.regression, false);
+    assert.equal(body.comparisons[0].passRateDiff, 0);
+    res = await assay.api(`/api/experiments/${same.id}/compare`);
+    assert.equal(res.status, 400);
+  });
+
   test('caller mistakes are precise 400s; nothing is created', async () => {
     const bad = async (body: unknown, re: RegExp, status = 400) => {
       const res = await assay.api('/api/experiments', { method: 'POST', body: JSON.stringify(body) });

@@ -10,8 +10,8 @@ import { AssayError, badRequest, notFound } from '../../errors.js';
 import type { Db } from '../../store/db.js';
 import { ExperimentsRepo } from './repo.js';
 import { runExperiment, type GradeFn, type RunnerDeps } from './runner.js';
-import { summarize } from './summary.js';
-import type { ExperimentDefinition, ExperimentRecord, InlineItem, ResultRow } from './types.js';
+import { compareExperiments, summarize } from './summary.js';
+import type { Comparison, ExperimentDefinition, ExperimentRecord, InlineItem, ResultRow } from './types.js';
 
 const id = z.string().min(1).max(200);
 const message = z.looseObject({ role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']), content: z.unknown() });
@@ -185,6 +185,18 @@ export class ExperimentService {
   async results(projectId: string, idOrName: string): Promise<{ experiment: ExperimentRecord; rows: ResultRow[] }> {
     const experiment = await this.get(projectId, idOrName);
     return { experiment, rows: await this.repo.results(experiment.id) };
+  }
+
+  /** This experiment against a finished baseline experiment (summary.ts compareExperiments). */
+  async compare(projectId: string, idOrName: string, baselineRef: string): Promise<{ experiment: ExperimentRecord; baseline: ExperimentRecord; comparisons: Comparison[] }> {
+    const experiment = await this.get(projectId, idOrName);
+    const baseline = await this.get(projectId, baselineRef);
+    for (const e of [experiment, baseline]) {
+      if (e.status !== 'done') throw new AssayError({ status: 409, code: 'not_finished', message: `experiment ${e.id} is ${e.status}: compare finished experiments` });
+    }
+    const [rows, baseRows] = await Promise.all([this.repo.results(experiment.id), this.repo.results(baseline.id)]);
+    const comparisons = compareExperiments({ def: experiment.definition, rows }, { def: baseline.definition, rows: baseRows }, experiment.id);
+    return { experiment, baseline, comparisons };
   }
 
   /** Waits for a running experiment (tests, `?wait=true`); resolves at once when it is not running here. */

@@ -94,6 +94,37 @@ function compare(baseline: string, variant: string, a: Map<string, { pass: boole
   };
 }
 
+/**
+ * An experiment against a baseline experiment: each variant against the baseline's variant of the
+ * same id (or the only variant of each when both have one), on the items both ran, with the same
+ * tests and Benjamini–Hochberg across the pairs. `regression` marks a significant change for the worse.
+ */
+export function compareExperiments(
+  current: { def: ExperimentDefinition; rows: ResultRow[] },
+  baseline: { def: ExperimentDefinition; rows: ResultRow[] },
+  seed = 'assay',
+): Comparison[] {
+  const single = current.def.variants.length === 1 && baseline.def.variants.length === 1;
+  const pairs = current.def.variants
+    .map((v) => [single ? baseline.def.variants[0].id : v.id, v.id] as const)
+    .filter(([b]) => baseline.def.variants.some((bv) => bv.id === b));
+  const raw = pairs.map(([b, v]) =>
+    compare(`baseline:${b}`, v, perItem(baseline.rows.filter((r) => r.variant === b)), perItem(current.rows.filter((r) => r.variant === v)), seed),
+  );
+  return withSignificance(raw);
+}
+
+function withSignificance(raw: (Omit<Comparison, 'significant' | 'regression'> & { p: number | null })[]): Comparison[] {
+  const tested = raw.filter((c) => c.p !== null);
+  const bh = benjaminiHochberg(tested.map((c) => c.p!));
+  return raw.map(({ p: _p, ...c }) => {
+    const i = tested.findIndex((t) => t.baseline === c.baseline && t.variant === c.variant);
+    const significant = i >= 0 && bh.rejected[i];
+    const worse = (c.scoreDiff?.mean ?? c.passRateDiff ?? 0) < 0;
+    return { ...c, significant, regression: significant && worse };
+  });
+}
+
 export function summarize(def: ExperimentDefinition, rows: ResultRow[], seed = 'assay'): Summary {
   const ids = def.variants.map((v) => v.id);
   const partial = ids.map((id) => variantSummary(def, id, rows.filter((r) => r.variant === id), seed));
@@ -102,14 +133,6 @@ export function summarize(def: ExperimentDefinition, rows: ResultRow[], seed = '
   );
   const variants: VariantSummary[] = partial.map((v) => ({ ...v, frontier: frontier.has(v.id) }));
   const items = new Map(ids.map((id) => [id, perItem(rows.filter((r) => r.variant === id))]));
-  const raw = ids.slice(1).map((id) => compare(ids[0], id, items.get(ids[0])!, items.get(id)!, seed));
-  const tested = raw.filter((c) => c.p !== null);
-  const bh = benjaminiHochberg(tested.map((c) => c.p!));
-  const comparisons: Comparison[] = raw.map(({ p: _p, ...c }) => {
-    const i = tested.findIndex((t) => t.variant === c.variant);
-    const significant = i >= 0 && bh.rejected[i];
-    const worse = (c.scoreDiff?.mean ?? c.passRateDiff ?? 0) < 0;
-    return { ...c, significant, regression: significant && worse };
-  });
+  const comparisons = withSignificance(ids.slice(1).map((id) => compare(ids[0], id, items.get(ids[0])!, items.get(id)!, seed)));
   return { variants, comparisons, k: def.repeats };
 }

@@ -88,6 +88,12 @@ export function experimentsRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> 
     return c.json({ experiment: experiment.id, status: experiment.status, data: rows.map(resultJson) });
   });
 
+  app.get('/:id/compare', authenticate(deps, 'read'), async (c) => {
+    const q = validate(z.strictObject({ baseline: z.string().min(1, { message: 'baseline is required: the id or name of a finished experiment' }) }), c.req.query());
+    const r = await svc.compare(c.var.key.project_id, c.req.param('id'), q.baseline);
+    return c.json({ experiment: r.experiment.id, baseline: r.baseline.id, comparisons: r.comparisons, regression: r.comparisons.some((x) => x.regression) });
+  });
+
   app.post('/:id/cancel', authenticate(deps, 'admin'), async (c) => c.json(experimentJson(await svc.cancel(c.var.key.project_id, c.req.param('id')))));
 
   app.delete('/:id', authenticate(deps, 'admin'), async (c) => {
