@@ -4,6 +4,7 @@
  * prompt resolution and tools like an app's call), with bounded concurrency; each output is graded
  * by the item's and the experiment's assertions; results are written as they finish.
  */
+import { setMaxListeners } from 'node:events';
 import { ChunkAccumulator } from '../../gateway/accumulate.js';
 import { usageFields } from '../../gateway/router/index.js';
 import type { CallContext, ChatHandler } from '../../gateway/spec.js';
@@ -108,7 +109,19 @@ export async function runExperiment(id: string, def: ExperimentDefinition, items
       itemId: t.item.id, variant: t.variant.id, repeat: t.repeat, output: null, pass: false, score: 0, assertions: [],
       latencyMs: null, inputTokens: null, outputTokens: null, cost: null, cached: false, traceId, error: null,
     };
-    const ctx: CallContext = { traceId, signal: hooks.signal, keyId: deps.keyId, userId: null, sessionId: null, tags: span.observation.tags, metadata: {}, span };
+    // Each run listens on its own signal (tied to the experiment's), so listeners never pile up on one.
+    const run = new AbortController();
+    const stop = () => run.abort(hooks.signal.reason);
+    hooks.signal.addEventListener('abort', stop, { once: true });
+    try {
+      return await runWith(t, traceId, span, base, run.signal);
+    } finally {
+      hooks.signal.removeEventListener('abort', stop);
+    }
+  };
+
+  const runWith = async (t: Task, traceId: string, span: Span, base: ResultRow, signal: AbortSignal): Promise<ResultRow> => {
+    const ctx: CallContext = { traceId, signal, keyId: deps.keyId, userId: null, sessionId: null, tags: span.observation.tags, metadata: {}, span };
     let completion: ChatCompletion;
     let req: ChatRequest;
     const t0 = performance.now();
@@ -136,10 +149,11 @@ export async function runExperiment(id: string, def: ExperimentDefinition, items
       output, expected: t.item.expected, vars: t.item.vars ?? {}, prompt: req.messages.map(textOf).join('\n'), latencyMs, cost,
       finishReason: completion.choices?.[0]?.finish_reason ?? undefined,
       toolCalls: message?.tool_calls?.map((c) => ({ name: c.function.name, arguments: c.function.arguments })),
-    }, { signal: hooks.signal, parent: span });
+    }, { signal, parent: span });
     return { ...row, pass: graded.pass, score: graded.score, assertions: graded.results };
   };
 
+  setMaxListeners(Math.max(10, def.concurrency + 10), hooks.signal);
   const worker = async () => {
     while (next < tasks.length && !hooks.signal.aborted) {
       const t = tasks[next++];
