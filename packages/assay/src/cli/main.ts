@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { CliError } from './client.js';
 import { registerDataset } from './dataset.js';
+import { registerEval } from './eval.js';
 import { registerKb } from './kb.js';
 import { registerKeys } from './keys.js';
 import { registerModels } from './models.js';
@@ -37,6 +38,7 @@ registerModels(program);
 registerKb(program);
 registerDataset(program);
 registerPrompt(program);
+registerEval(program);
 
 try {
   await program.parseAsync(process.argv);
