@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { emptyObservation } from '../src/tracing/span.js';
 import type { Dataset, DatasetItem, DatasetVersion, WriteResult } from '../src/datasets/types.js';
 import { ADMIN_KEY, startAssay, type TestAssay } from './helpers/assay.js';
+import { runCli } from './helpers/cli.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { storeKinds } from './helpers/stores.js';
 
@@ -238,7 +239,7 @@ for (const kind of storeKinds) {
         try {
           writeFileSync(join(dir, 'tests.csv'), CSV);
           writeFileSync(join(dir, 'more.jsonl'), JSONL);
-          const cli = (args: string[]) => runCli(assay.url, dir, args);
+          const cli = (args: string[]) => runCli(args, { url: assay.url, cwd: dir });
           let r = await cli(['dataset', 'create', 'cli-set', '--description', 'from the CLI']);
           assert.equal(r.status, 0, r.stderr);
           assert.match(r.stdout, /created dataset cli-set \(ds_\w+\)/);
@@ -287,25 +288,4 @@ for (const kind of storeKinds) {
   });
 }
 
-const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 
-/** Runs the CLI without blocking this process (the server runs in it). */
-function runCli(url: string, cwd: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('ASSAY_')) delete env[k];
-  Object.assign(env, { ASSAY_URL: url, ASSAY_API_KEY: ADMIN_KEY });
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { env, cwd });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill(), 60_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}

@@ -14,10 +14,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { xmlProblem } from '../src/cli/eval/test-xml-check.js';
 import { ADMIN_KEY, startAssay, type TestAssay } from './helpers/assay.js';
+import { runCli } from './helpers/cli.js';
 import { lastUser, startScriptedOpenAI, type ScriptedOpenAI } from './helpers/scripted-openai.js';
 
-const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 const FIXTURES = fileURLToPath(new URL('./fixtures/promptfoo/', import.meta.url));
 const GETTING_STARTED = join(FIXTURES, 'getting-started', 'promptfooconfig.yaml');
 const ECHO = join(FIXTURES, 'echo-1000-tests', 'promptfooconfig.yaml');
@@ -28,24 +27,7 @@ let up: ScriptedOpenAI;
 let assay: TestAssay;
 let dir: string;
 
-function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('ASSAY_')) delete env[k];
-  Object.assign(env, { ASSAY_URL: assay.url, ASSAY_API_KEY: ADMIN_KEY });
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { env, cwd: dir });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill(), 120_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => runCli(args, { url: assay.url, cwd: dir, timeoutMs: 120_000 });
 
 const TRANSLATIONS: Record<string, string> = {
   'French|Hello world': 'Bonjour le monde',

@@ -12,37 +12,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_KEY, startAssay, type TestAssay } from './helpers/assay.js';
+import { runCli } from './helpers/cli.js';
 import { startFakeEmbeddings, type FakeEmbeddings } from './helpers/fake-embeddings.js';
 import { ProgressBar } from '../src/cli/progress.js';
 import { collectFiles, globToRegExp } from '../src/knowledge/files.js';
 
-const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 const FIXTURES = fileURLToPath(new URL('../src/knowledge/parse/fixtures/', import.meta.url));
 
 let fake: FakeEmbeddings;
 let assay: TestAssay;
 let dir: string;
 
-/** Runs the CLI without blocking this process (the server runs in it). */
-function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('ASSAY_')) delete env[k];
-  Object.assign(env, { ASSAY_URL: assay.url, ASSAY_API_KEY: ADMIN_KEY });
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { env, cwd: dir });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill(), 60_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => runCli(args, { url: assay.url, cwd: dir });
 
 before(async () => {
   fake = await startFakeEmbeddings();

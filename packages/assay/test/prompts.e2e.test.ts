@@ -15,11 +15,10 @@ import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { Langfuse } from 'langfuse';
 import { ADMIN_KEY, startAssay, type TestAssay } from './helpers/assay.js';
+import { runCli } from './helpers/cli.js';
 import { startScriptedOpenAI, type ScriptedOpenAI } from './helpers/scripted-openai.js';
 import { storeKinds, type TestStore } from './helpers/stores.js';
 
-const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 const withAssay = (assay: Record<string, unknown>): {} => ({ assay });
 const enc = encodeURIComponent;
 
@@ -228,24 +227,7 @@ for (const kind of storeKinds) {
 describe('assay prompt CLI', () => {
   let assay: TestAssay;
   let dir: string;
-  const run = (args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> => {
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const k of Object.keys(env)) if (k.startsWith('ASSAY_')) delete env[k];
-    Object.assign(env, { ASSAY_URL: assay.url, ASSAY_API_KEY: ADMIN_KEY });
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { env, cwd: dir });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      const timer = setTimeout(() => child.kill(), 60_000);
-      child.on('error', reject);
-      child.on('close', (status) => {
-        clearTimeout(timer);
-        resolve({ status, stdout, stderr });
-      });
-    });
-  };
+  const run = (args: string[]) => runCli(args, { url: assay.url, cwd: dir });
 
   before(async () => {
     assay = await startAssay({});
