@@ -47,7 +47,7 @@ describe('the whole loop in the browser', { skip: browserSkip }, () => {
 
   test('a narrow laptop screen: no page scrolls sideways, the navigation wraps', async () => {
     await d.page.setViewportSize({ width: 900, height: 700 });
-    for (const path of ['/', '/traces', '/sessions', '/playground', '/models', '/keys']) {
+    for (const path of ['/', '/traces', '/sessions', '/playground', '/models', '/keys', '/prompts', '/datasets', '/experiments']) {
       await d.open(path);
       await d.page.locator('main h1').first().waitFor();
       const overflow = await d.page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');

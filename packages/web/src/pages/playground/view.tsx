@@ -1,6 +1,7 @@
 /**
  * Playground: pick a model or route, edit messages and parameters, stream the answer.
  * `?trace=<id>&observation=<id>` prefills the exact request of a traced call ("Open in playground");
+ * `?draft=<key>` opens a request handed over through sessionStorage (a prompt's "Open in playground");
  * `?model=<name>` preselects a model.
  */
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
@@ -10,6 +11,7 @@ import { api } from '../../api';
 import { hasScope, useSessionKey } from '../../session';
 import { ErrorMessage, Loading } from '../../ui/feedback';
 import { JsonView } from '../../ui/json';
+import { takeDraft } from '../../ui/handoff';
 import { runChat, type CallResult } from './call';
 import { DraftError, draftFromRequest, emptyDraft, newMessage, requestFromDraft, withStream, type Draft, type DraftMessage } from './request';
 import { MessageEditor } from './messages';
@@ -66,6 +68,30 @@ export default function PlaygroundPage() {
           <p className="pg-notice" role="status">
             Loaded the request of <Link href={`/traces/${encodeURIComponent(traceId)}`}>trace {traceId}</Link> ({obs.name}). Send replays it exactly;
             fields without their own input are in “Other request fields”.
+          </p>
+        }
+      />
+    );
+  }
+  const draftKey = params.get('draft');
+  if (draftKey) {
+    const handoff = takeDraft(draftKey);
+    if (!handoff) return <Frame canCall={canCall} scopes={key.scopes} initial={emptyDraft()} notice={<ErrorMessage error="The request handed to the playground is gone (it lives in this browser tab only). Open it again from its page." title="Nothing to open" />} />;
+    let draft: Draft;
+    try {
+      draft = draftFromRequest(handoff.request);
+    } catch (err) {
+      return <Frame canCall={canCall} scopes={key.scopes} initial={emptyDraft()} notice={<ErrorMessage error={err} title="Nothing to open" />} />;
+    }
+    return (
+      <Frame
+        key={draftKey}
+        canCall={canCall}
+        scopes={key.scopes}
+        initial={draft}
+        notice={
+          <p className="pg-notice" role="status">
+            Loaded {handoff.source}. Edit anything, then Send.
           </p>
         }
       />

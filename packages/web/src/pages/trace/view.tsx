@@ -11,6 +11,8 @@ import { EmptyState, ErrorMessage, Loading } from '../../ui/feedback';
 import { JsonView } from '../../ui/json';
 import { fmtCost, fmtInt, fmtMs, fmtTime } from '../../ui/format';
 import { traceKey, tracePath, type Observation, type Page, type Score, type TraceDetail } from '../../ui/trace';
+import { hasScope, useSessionKey } from '../../session';
+import { AddToDataset } from './add-to-dataset';
 import { Card, ObservationView, ScoreList } from './observation';
 import { StatusBadge, treeRows, Waterfall } from './tree';
 import './trace.css';
@@ -52,6 +54,7 @@ export default function TracePage({ params }: { params: Record<string, string | 
 function TraceBody({ trace, scores, scoresError }: { trace: TraceDetail; scores: Score[]; scoresError: unknown }) {
   const [params, setParams] = useSearchParams();
   const rows = useMemo(() => treeRows(trace.observations), [trace.observations]);
+  const canWrite = hasScope(useSessionKey(), 'admin');
   const root = rows[0]?.o;
   const selectedId = params.get('obs');
   const selected = rows.find((r) => r.o.id === selectedId)?.o ?? root;
@@ -105,6 +108,11 @@ function TraceBody({ trace, scores, scoresError }: { trace: TraceDetail; scores:
             </Link>
           ))}
         </div>
+        {canWrite && (
+          <div className="trace-actions">
+            <AddToDataset traceId={trace.id} />
+          </div>
+        )}
       </header>
       <div className="cards trace-cards">
         <Card label="Duration" value={fmtMs(root.latency_ms ?? t1 - t0)} />
