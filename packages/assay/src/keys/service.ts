@@ -7,13 +7,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { badRequest, forbidden, notFound, unauthorized } from '../errors.js';
 import type { ApiKeyRecord, KeysRepo } from '../store/keys.js';
 
-export const SCOPES = ['admin', 'model', 'read', 'ingest'] as const;
+export const SCOPES = ['admin', 'model', 'read', 'ingest', 'feedback'] as const;
 export type Scope = (typeof SCOPES)[number];
 export const SCOPE_HELP: Record<Scope, string> = {
   admin: 'everything, including key management',
   model: 'call models through /v1',
   read: 'read traces and metrics through /api',
   ingest: 'send traces (OTLP, Langfuse-compatible ingestion)',
+  feedback: 'post end-user feedback to /api/public/feedback only (write-only; safe to embed in a browser)',
 };
 
 export const KEY_PREFIX = 'sk-assay-';

@@ -1,5 +1,6 @@
 /**
- * Repository for scores: judgements attached to a trace, an observation or a session, from any
+ * Repository for scores: judgements attached to a trace, an observation, a session or an experiment
+ * item (experiment_id + experiment_item_id, migration 010), from any
  * source (API, SDK, OTel evaluation events, Langfuse ingest, annotation, evals, end-user feedback).
  * A score written again with the same id replaces the earlier one (Langfuse semantics).
  */
@@ -7,12 +8,22 @@ import type { Db } from './db.js';
 import { fromJson, toJson } from './db.js';
 import { withoutNul } from './json.js';
 import { decodeCursor, encodeCursor, type Page } from './observations.js';
-import type { ScoresTable } from './schema.js';
+import type { Kysely } from 'kysely';
+import type { Database, ScoresTable } from './schema.js';
+
+/** Columns migration 010_feedback.ts added: the experiment item a score judges. */
+interface ExperimentColumns {
+  experiment_id: string | null;
+  experiment_item_id: string | null;
+}
+type Tables = Omit<Database, 'scores'> & { scores: ScoresTable & ExperimentColumns };
 
 export type ScoreDataType = 'NUMERIC' | 'CATEGORICAL' | 'BOOLEAN' | 'TEXT';
 
 export interface Score extends Omit<ScoresTable, 'metadata' | 'data_type'> {
   data_type: ScoreDataType;
+  experiment_id?: string | null;
+  experiment_item_id?: string | null;
   metadata: Record<string, unknown> | null;
 }
 
@@ -21,6 +32,8 @@ export interface ScoreFilter {
   traceId?: string;
   observationId?: string;
   sessionId?: string;
+  experimentId?: string;
+  experimentItemId?: string;
   name?: string;
   source?: string;
   from?: number;
@@ -29,21 +42,25 @@ export interface ScoreFilter {
 
 const UPDATE_COLUMNS = [
   'trace_id', 'observation_id', 'session_id', 'name', 'data_type', 'value', 'string_value', 'comment', 'source',
-  'author', 'config_id', 'environment', 'metadata', 'timestamp',
+  'author', 'config_id', 'environment', 'metadata', 'timestamp', 'experiment_id', 'experiment_item_id',
 ] as const;
 
 export class ScoresRepo {
-  constructor(private readonly db: Db) {}
+  private readonly k: Kysely<Tables>;
+
+  constructor(private readonly db: Db) {
+    this.k = db.kysely as unknown as Kysely<Tables>;
+  }
 
   async insertMany(scores: readonly Score[]): Promise<void> {
     if (scores.length === 0) return;
     for (let i = 0; i < scores.length; i += 500) {
-      await this.db.kysely
+      await this.k
         .insertInto('scores')
         .values(
           scores.slice(i, i + 500).map((score) => {
             const s = this.db.dialect === 'postgres' ? withoutNul(score) : score;
-            return { ...s, metadata: toJson(s.metadata) };
+            return { ...s, experiment_id: s.experiment_id ?? null, experiment_item_id: s.experiment_item_id ?? null, metadata: toJson(s.metadata) };
           }),
         )
         .onConflict((oc) =>
@@ -55,10 +72,12 @@ export class ScoresRepo {
 
   /** Newest first, cursor-paginated. */
   async list(filter: ScoreFilter, limit: number, cursor?: string | null): Promise<Page<Score>> {
-    let q = this.db.kysely.selectFrom('scores').selectAll().where('project_id', '=', filter.projectId);
+    let q = this.k.selectFrom('scores').selectAll().where('project_id', '=', filter.projectId);
     if (filter.traceId !== undefined) q = q.where('trace_id', '=', filter.traceId);
     if (filter.observationId !== undefined) q = q.where('observation_id', '=', filter.observationId);
     if (filter.sessionId !== undefined) q = q.where('session_id', '=', filter.sessionId);
+    if (filter.experimentId !== undefined) q = q.where('experiment_id', '=', filter.experimentId);
+    if (filter.experimentItemId !== undefined) q = q.where('experiment_item_id', '=', filter.experimentItemId);
     if (filter.name !== undefined) q = q.where('name', '=', filter.name);
     if (filter.source !== undefined) q = q.where('source', '=', filter.source);
     if (filter.from !== undefined) q = q.where('timestamp', '>=', filter.from);
@@ -74,7 +93,7 @@ export class ScoresRepo {
   }
 
   async get(projectId: string, id: string): Promise<Score | null> {
-    const r = await this.db.kysely.selectFrom('scores').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+    const r = await this.k.selectFrom('scores').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
     return r ? this.decode(r) : null;
   }
 
@@ -83,7 +102,13 @@ export class ScoresRepo {
     return Number(r.numDeletedRows) > 0;
   }
 
-  private decode(r: ScoresTable): Score {
-    return { ...r, data_type: r.data_type as ScoreDataType, metadata: fromJson(this.db.dialect, r.metadata) };
+  private decode(r: ScoresTable & Partial<ExperimentColumns>): Score {
+    return {
+      ...r,
+      experiment_id: r.experiment_id ?? null,
+      experiment_item_id: r.experiment_item_id ?? null,
+      data_type: r.data_type as ScoreDataType,
+      metadata: fromJson(this.db.dialect, r.metadata),
+    };
   }
 }

@@ -1,6 +1,7 @@
 /**
- * /api/scores: attach a judgement to a trace, an observation or a session (SDK `score()`, apps,
- * scripts), list and delete them. Posting needs the ingest scope; reading the read scope.
+ * /api/scores: attach a judgement to a trace, an observation, a session or an experiment item (SDK
+ * `score()`, apps, scripts), list and delete them. Posting needs the ingest scope; reading the read
+ * scope. A score is checked against its score config (config_id, else the config of its name).
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
@@ -20,6 +21,9 @@ export const scoreInputSchema = z
     trace_id: id.optional(),
     observation_id: id.optional(),
     session_id: id.optional(),
+    /** An experiment item: experiment_id with item_id (the dataset item the experiment ran). */
+    experiment_id: id.optional(),
+    item_id: id.optional(),
     name: z.string({ message: 'name is required (e.g. "helpfulness")' }).min(1).max(200),
     value: z.union([z.number(), z.string().max(10_000), z.boolean()], { message: 'value must be a number, a string or a boolean' }),
     data_type: z.enum(['NUMERIC', 'CATEGORICAL', 'BOOLEAN', 'TEXT']).optional(),
@@ -31,8 +35,11 @@ export const scoreInputSchema = z
     timestamp: z.union([z.number().int().nonnegative(), z.string()]).optional(),
   })
   .superRefine((s, ctx) => {
-    if (!s.trace_id && !s.session_id) {
-      ctx.addIssue({ code: 'custom', message: 'a score needs trace_id (optionally with observation_id) or session_id', path: ['trace_id'] });
+    if (!s.trace_id && !s.session_id && !s.experiment_id) {
+      ctx.addIssue({ code: 'custom', message: 'a score needs trace_id (optionally with observation_id), session_id, or experiment_id with item_id', path: ['trace_id'] });
+    }
+    if (!s.experiment_id !== !s.item_id) {
+      ctx.addIssue({ code: 'custom', message: 'an experiment item score needs both experiment_id and item_id', path: [s.experiment_id ? 'item_id' : 'experiment_id'] });
     }
     if (s.observation_id && !s.trace_id) {
       ctx.addIssue({ code: 'custom', message: 'observation_id needs the trace_id it belongs to', path: ['trace_id'] });
@@ -42,7 +49,8 @@ export const scoreInputSchema = z
     const bad =
       (t === 'NUMERIC' && typeof v !== 'number') ||
       (t === 'BOOLEAN' && typeof v !== 'boolean' && v !== 0 && v !== 1 && v !== 'true' && v !== 'false') ||
-      ((t === 'CATEGORICAL' || t === 'TEXT') && typeof v !== 'string');
+      (t === 'CATEGORICAL' && typeof v !== 'string' && typeof v !== 'number') ||
+      (t === 'TEXT' && typeof v !== 'string');
     if (bad) ctx.addIssue({ code: 'custom', message: `value ${JSON.stringify(v)} does not fit data_type ${t}`, path: ['value'] });
   });
 
@@ -64,9 +72,11 @@ export function toScore(input: ScoreInput, projectId: string, author: string, so
     trace_id: input.trace_id ?? null,
     observation_id: input.observation_id ?? null,
     session_id: input.session_id ?? null,
+    experiment_id: input.experiment_id ?? null,
+    experiment_item_id: input.item_id ?? null,
     name: input.name,
     data_type: dataType,
-    value: dataType === 'NUMERIC' ? (v as number) : dataType === 'BOOLEAN' ? (asBool ? 1 : 0) : null,
+    value: dataType === 'BOOLEAN' ? (asBool ? 1 : 0) : typeof v === 'number' ? v : null,
     string_value: dataType === 'BOOLEAN' ? String(asBool) : typeof v === 'string' ? v : null,
     comment: input.comment ?? null,
     source,
@@ -79,10 +89,19 @@ export function toScore(input: ScoreInput, projectId: string, author: string, so
   };
 }
 
+/** toScore after the score-config check: the config's id and its normalized value are stored. */
+export async function checkedScore(deps: AppDeps, input: ScoreInput, projectId: string, author: string, source: string): Promise<Score> {
+  const score = toScore(input, projectId, author, source);
+  const { config, checked } = await deps.scoreConfigs.check(projectId, input);
+  return config && checked ? { ...score, ...checked, config_id: config.id } : score;
+}
+
 const listQuery = z.strictObject({
   trace_id: z.string().optional(),
   observation_id: z.string().optional(),
   session_id: z.string().optional(),
+  experiment_id: z.string().optional(),
+  item_id: z.string().optional(),
   name: z.string().optional(),
   source: z.string().optional(),
   from: timeParam.optional(),
@@ -98,7 +117,7 @@ export function scoresRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
     if (typeof input.timestamp === 'string' && !Number.isFinite(Date.parse(input.timestamp))) {
       throw badRequest(`timestamp "${input.timestamp}" is not a time: use epoch milliseconds or ISO 8601`, 'timestamp');
     }
-    const score = toScore(input, c.var.key.project_id, c.var.key.id, 'api');
+    const score = await checkedScore(deps, input, c.var.key.project_id, c.var.key.id, 'api');
     await deps.ingest.scores([score]);
     return c.json(score, 201);
   });
@@ -111,6 +130,8 @@ export function scoresRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
         traceId: q.trace_id,
         observationId: q.observation_id,
         sessionId: q.session_id,
+        experimentId: q.experiment_id,
+        experimentItemId: q.item_id,
         name: q.name,
         source: q.source,
         from: q.from,

@@ -19,6 +19,7 @@ const SCOPES = [
   ['model', 'call models through /v1'],
   ['read', 'read traces and metrics, sign in here'],
   ['ingest', 'send traces (OTLP, Langfuse SDKs) and scores'],
+  ['feedback', 'end-user feedback only (write-only, safe in a browser)'],
   ['admin', 'everything, including keys'],
 ] as const;
 
