@@ -17,6 +17,8 @@ import { DatasetService } from './datasets/service.js';
 import { toTestCase } from './datasets/item.js';
 import { checkAssertions, gradeFn, type GradingDeps } from './evals/experiments/grading.js';
 import { ExperimentService } from './evals/experiments/service.js';
+import { QueueService } from './feedback/queues/service.js';
+import { Sampler } from './feedback/queues/sampling.js';
 import type { InlineItem } from './evals/experiments/types.js';
 import { ModelRegistry } from './gateway/registry.js';
 import { createRouter } from './gateway/router/index.js';
@@ -25,6 +27,7 @@ import { createEmbedder } from './gateway/embedder.js';
 import { createApp } from './http/app.js';
 import type { AppDeps } from './http/deps.js';
 import { KeyService } from './keys/service.js';
+import { ScoreConfigService } from './feedback/scores/service.js';
 import { openKnowledgeIndex } from './knowledge/index/index.js';
 import { KnowledgeService } from './knowledge/service.js';
 import { WebSessions } from './keys/web-sessions.js';
@@ -125,11 +128,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     onBreach: (e) => notifyBudget(alerts, e, log),
   });
   await budgets.start();
+  // Annotation sampling rules: matched in onRecord (no I/O, never throws), added in batches.
+  const sampler = new Sampler({ log });
   const recorder = new Recorder({
     // Priced as recorded, so budgets count the call at once; redacted when written.
     onRecord: (o) => {
       prices.price(o);
       budgets.account(o);
+      sampler.observe(o);
     },
     write: (batch) => store.observations.insertMany(batch.map((o) => prepare.observation(o))),
     batchSize: config.tracing.batch_size,
@@ -183,6 +189,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     log,
   });
   await experiments.start();
+  const queues = new QueueService({
+    db: store.db,
+    sources: {
+      getTrace: (id, project) => store.observations.getTrace(id, project),
+      listTraces: (filter, limit, cursor) => store.observations.listTraces(filter, limit, cursor),
+      experimentResults: (project, ref) => experiments.results(project, ref).then(({ experiment, rows }) => ({ experiment, rows })),
+      datasetInputs: async (project, name, version) => new Map((await datasets.itemsAt(project, name, version)).items.map((it) => [it.id, it.input])),
+    },
+    writeScores: (scores) => ingest.scores(scores),
+    sampler,
+    log,
+  });
+  await queues.start();
   const deps: AppDeps = {
     config,
     store,
@@ -190,6 +209,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     webSessions: new WebSessions(store.webSessions, keys),
     recorder,
     ingest,
+    scoreConfigs: new ScoreConfigService(store.db),
     prices,
     registry,
     router,
@@ -205,6 +225,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     prompts,
     datasets,
     experiments,
+    queues,
     version: VERSION,
     startedAt: Date.now(),
   };
@@ -236,6 +257,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       server.closeAllConnections(); // in-flight calls see their client go away and stop
       await closed;
       await recorder.close();
+      await queues.close();
       await alerts.stop();
       emailSender.close();
       keys.stop();

@@ -117,6 +117,14 @@ const smtpSchema = z.strictObject({
   from: z.string().min(1),
 });
 
+/** End-user feedback from browsers (POST /api/public/feedback, docs/feedback.md). */
+const feedbackSchema = z.strictObject({
+  /** Origins allowed to post feedback (CORS); ["*"] = any. Only this endpoint answers CORS. */
+  cors_origins: z.array(z.string().min(1)).default(['*']),
+  /** Feedback posts per minute per key and client IP. */
+  rate_per_minute: z.number().int().positive().default(60),
+});
+
 const alertsSchema = z.strictObject({
   /** How often alert rules are evaluated. */
   interval_ms: z.number().int().positive().default(60_000),
@@ -186,6 +194,7 @@ export const configSchema = z
     openapi: openApiListSchema.default([]),
     /** Long-term memory per end user (docs/memory.md). */
     memory: memorySchema.optional(),
+    feedback: feedbackSchema.default(feedbackSchema.parse({})),
     /** Shared state for several Assay instances (budget counters); in memory when unset. */
     redis: z.strictObject({ url: z.string().min(1) }).optional(),
   })

@@ -13,6 +13,8 @@ import type { MemoryService } from '../memory/index.js';
 import type { MetricsService } from '../metrics/service.js';
 import type { PromptService } from '../prompts/service.js';
 import type { ExperimentService } from '../evals/experiments/service.js';
+import type { QueueService } from '../feedback/queues/service.js';
+import type { ScoreConfigService } from '../feedback/scores/service.js';
 import type { Sandbox } from '../sandbox/index.js';
 import type { HttpToolSet } from '../tools/http/family.js';
 import type { McpServers } from '../tools/mcp/index.js';
@@ -31,6 +33,8 @@ export interface AppDeps {
   recorder: Recorder;
   /** Ingested observations and scores: written before the request is acknowledged. */
   ingest: TraceIngest;
+  /** Score configs: definitions scores are checked against (/api/score-configs). */
+  scoreConfigs: ScoreConfigService;
   /** The model price table (custom entries over the built-in ones). */
   prices: PriceBook;
   /** Spend and token budgets the gateway enforces. */
@@ -58,6 +62,8 @@ export interface AppDeps {
   datasets: DatasetService;
   /** Experiments: datasets × variants × repeats through the gateway, graded, with statistics. */
   experiments: ExperimentService;
+  /** Annotation queues: items, annotators, agreement, adjudication, promotion (/api/queues). */
+  queues: QueueService;
   version: string;
   startedAt: number;
 }

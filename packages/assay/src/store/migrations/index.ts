@@ -12,6 +12,8 @@ import * as m006 from './006_memory.js';
 import * as m007 from './007_prompts.js';
 import * as m008 from './008_datasets.js';
 import * as m009 from './009_experiments.js';
+import * as m010 from './010_feedback.js';
+import * as m011 from './011_annotation.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -39,6 +41,8 @@ const modules: Record<string, MigrationModule> = {
   '007_prompts': m007,
   '008_datasets': m008,
   '009_experiments': m009,
+  '010_feedback': m010,
+  '011_annotation': m011,
 };
 
 export async function migrate(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> {
