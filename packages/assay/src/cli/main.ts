@@ -5,6 +5,7 @@ import { VERSION } from '../version.js';
 import { CliError } from './client.js';
 import { registerDataset } from './dataset.js';
 import { registerEval } from './eval.js';
+import { registerExport } from './export.js';
 import { registerKb } from './kb.js';
 import { registerKeys } from './keys.js';
 import { registerModels } from './models.js';
@@ -39,6 +40,7 @@ registerKb(program);
 registerDataset(program);
 registerPrompt(program);
 registerEval(program);
+registerExport(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -12,6 +12,7 @@ import { metricsRoutes } from './admin/metrics.js';
 import { pricesRoutes } from './admin/prices.js';
 import { promptsRoutes } from './admin/prompts.js';
 import { queuesRoutes } from './admin/queues.js';
+import { exportsRoutes } from './admin/exports.js';
 import { routesRoutes } from './admin/routes.js';
 import { scoresRoutes } from './admin/scores.js';
 import { langfuseScoreConfigsRoutes, scoreConfigsRoutes } from './admin/score-configs.js';
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/tools', toolsRoutes(deps));
   app.route('/api/experiments', experimentsRoutes(deps));
   app.route('/api/queues', queuesRoutes(deps));
+  app.route('/api/exports', exportsRoutes(deps));
   app.route('/api/budgets', budgetsRoutes(deps));
   app.route('/api/sessions', sessionsRoutes(deps));
   app.route('/api/alerts', alertsRoutes(deps));
