@@ -111,7 +111,7 @@ export async function disagreements(svc: QueueService, q: Queue, questionId: str
   return out;
 }
 
-const groupByItem = (annotations: readonly Annotation[]) => {
+export const groupByItem = (annotations: readonly Annotation[]) => {
   const m = new Map<string, Annotation[]>();
   for (const a of annotations) {
     if (!m.has(a.item_id)) m.set(a.item_id, []);

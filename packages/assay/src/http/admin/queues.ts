@@ -15,6 +15,7 @@ import { queueInputSchema, type Annotator } from '../../feedback/queues/types.js
 import { authenticate, keyFromRequest, type AuthVars } from '../auth.js';
 import { readJson, validate } from '../body.js';
 import type { AppDeps } from '../deps.js';
+import { judgeVsHuman } from '../../feedback/queues/judge.js';
 
 const ids = z.array(z.string().min(1).max(200)).min(1).max(5_000);
 const addItemsSchema = z.union([
@@ -133,6 +134,11 @@ export function queuesRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
   app.get('/:id/agreement', anyKey(deps), async (c) => {
     const q = await svc.forAnnotator(c.req.param('id'), who(c));
     return c.json(await agreement(svc, q, c.req.query('question') || undefined));
+  });
+  app.get('/:id/judge', anyKey(deps), async (c) => {
+    const q = await svc.forAnnotator(c.req.param('id'), who(c));
+    const query = validate(z.strictObject({ question: z.string({ message: 'question is required: the queue question holding the human labels' }).min(1), score: z.string({ message: 'score is required: the name of the judge scores on the items\' traces' }).min(1) }), c.req.query());
+    return c.json(await judgeVsHuman(svc, deps.store.scores, q, query.question, query.score));
   });
   app.get('/:id/disagreements', anyKey(deps), async (c) => {
     const q = await svc.forAnnotator(c.req.param('id'), who(c));
