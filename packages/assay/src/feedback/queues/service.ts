@@ -226,7 +226,12 @@ export class QueueService {
   // ---- annotating ----
 
   /** The next item for this annotator, leased for 10 minutes; null when nothing is left for them. */
-  async next(q: Queue, who: Annotator): Promise<{ item: ItemView | null; lease_expires_at: number | null }> {
+  /**
+   * The next item for an annotator. `skip`: items the annotator passed over in this sitting — their
+   * leases are released (another annotator may take them) and they are not handed out again here.
+   */
+  async next(q: Queue, who: Annotator, skip: ReadonlySet<string> = new Set()): Promise<{ item: ItemView | null; lease_expires_at: number | null }> {
+    for (const id of skip) await this.repo.releaseLease(id, who.id);
     const now = Date.now();
     let after: { created_at: number; id: string } | undefined;
     let pick: QueueItem | null = null;
@@ -235,6 +240,7 @@ export class QueueService {
       if (!page.length) break;
       const ids = page.map((i) => i.id);
       const mine = await this.repo.doneBy(who.id, ids);
+      for (const id of skip) mine.add(id);
       const leases = await this.repo.leasesFor(ids, now);
       const held = page.find((i) => !mine.has(i.id) && leases.some((l) => l.item_id === i.id && l.annotator === who.id));
       pick = held ?? page.find((i) => !mine.has(i.id) && i.done + leases.filter((l) => l.item_id === i.id).length < q.overlap) ?? null;

@@ -114,7 +114,9 @@ export function queuesRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
 
   app.get('/:id/next', anyKey(deps), async (c) => {
     const q = await svc.forAnnotator(c.req.param('id'), who(c));
-    const next = await svc.next(q, who(c));
+    // ?skip=id1,id2: items passed over in this sitting (at most 500)
+    const skip = new Set((c.req.query('skip') ?? '').split(',').map((s) => s.trim()).filter(Boolean).slice(0, 500));
+    const next = await svc.next(q, who(c), skip);
     return c.json({ queue: q.id, questions: q.questions, ...next });
   });
   app.post('/:id/items/:item/annotations', anyKey(deps), async (c) => {

@@ -16,17 +16,17 @@ export default function AnnotatePage({ params }: { params: Record<string, string
   const id = safeDecode(params.id ?? '');
   const key = useSessionKey();
   const qc = useQueryClient();
-  const next = useQuery({ queryKey: ['queue-next', id], queryFn: () => api<NextResponse>(`${queuePath(id)}/next`), refetchOnWindowFocus: false });
-  const progress = useQuery({ queryKey: ['queue-progress', id], queryFn: () => api<Progress>(`${queuePath(id)}/progress`) });
+  // Items skipped in this sitting: the server releases their reservation and hands out the next one.
   const [skipped, setSkipped] = useState<string[]>([]);
-  const [override, setOverride] = useState<string | null>(null);
+  const skipQuery = skipped.length ? `?skip=${skipped.map(encodeURIComponent).join(',')}` : '';
+  const next = useQuery({ queryKey: ['queue-next', id, skipped], queryFn: () => api<NextResponse>(`${queuePath(id)}/next${skipQuery}`), refetchOnWindowFocus: false });
+  const progress = useQuery({ queryKey: ['queue-progress', id], queryFn: () => api<Progress>(`${queuePath(id)}/progress`) });
   const refresh = () => {
     void qc.invalidateQueries({ queryKey: ['queue-next', id] });
     void qc.invalidateQueries({ queryKey: ['queue-progress', id] });
   };
   const mine = progress.data?.annotators.find((a) => a.id === key.id)?.done ?? 0;
   const item = next.data?.item ?? null;
-  const isSkipped = item && skipped.includes(item.id) && override !== item.id;
   return (
     <div className="queues-page">
       <p className="crumbs">
@@ -45,13 +45,11 @@ export default function AnnotatePage({ params }: { params: Record<string, string
       ) : !item ? (
         <EmptyState title="Nothing left to annotate">
           <p>Every item of this queue has its annotations, or is taken by another annotator for now. Come back later, or see the queue’s agreement.</p>
-        </EmptyState>
-      ) : isSkipped ? (
-        <EmptyState title="Skipped">
-          <p>This item stays reserved for you for ten minutes; other items come up once it is answered or its reservation runs out.</p>
-          <button type="button" onClick={() => setOverride(item.id)}>
-            Annotate it now
-          </button>
+          {skipped.length > 0 && (
+            <button type="button" onClick={() => setSkipped([])}>
+              Back to the {skipped.length} skipped
+            </button>
+          )}
         </EmptyState>
       ) : (
         <ItemForm

@@ -5,7 +5,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
-import { ApiError, api } from '../../api';
+import { api } from '../../api';
 import { ErrorMessage } from '../../ui/feedback';
 import { queueHref, queuePath, safeDecode, type Queue } from './types';
 import './queues.css';
@@ -100,7 +100,7 @@ export default function ExportPage({ params }: { params: Record<string, string |
       </form>
       {run.error && (
         <ErrorMessage
-          error={run.error instanceof ApiError && run.error.status === 404 ? new Error('This Assay has no /api/exports endpoint yet; use `assay export` on the command line.') : run.error}
+          error={run.error}
           title="The export failed"
         />
       )}

@@ -1,7 +1,7 @@
 /**
- * Model judge vs human labels on an annotation queue: 12 real gateway calls labelled by a human
- * (boolean question), a judge's scores on the same traces that agree on 10 of them; κ, α,
- * accuracy and the verdict as computed by hand.
+ * Reviewing a queue: a model judge vs the human labels (12 real gateway calls labelled by a human
+ * on a boolean question, a judge's scores on the same traces agreeing on 10: κ, α, accuracy and the
+ * verdict as computed by hand), and skipping an item (its lease goes to another annotator).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,4 +62,25 @@ test('judge vs human: κ, α, accuracy and the verdict on a queue, as computed b
   const bad = await assay.api(`/api/queues/${q.id}/judge?question=ok`);
   assert.equal(bad.status, 400);
   assert.match(((await bad.json()) as any).error.message, /score is required/);
+});
+
+test('skip: an item passed over is not handed out again in the sitting, and its lease is released', async () => {
+  const traces: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const res = await assay.api('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'up/m', messages: [{ role: 'user', content: `s${i}` }] }) });
+    traces.push(res.headers.get('x-assay-trace-id')!);
+  }
+  await assay.flush();
+  const q = await call('/api/queues', 'POST', { name: 'skips', questions: [{ id: 'ok', prompt: 'ok?', kind: 'boolean' }] }, 201);
+  await call(`/api/queues/${q.id}/items`, 'POST', { traces }, 201);
+  const first = await call(`/api/queues/${q.id}/next`);
+  assert.equal((await call(`/api/queues/${q.id}/next`)).item.id, first.item.id, 'without skip: the leased item again');
+  const second = await call(`/api/queues/${q.id}/next?skip=${first.item.id}`);
+  assert.notEqual(second.item.id, first.item.id);
+  const reader = await call('/api/keys', 'POST', { name: 'other', scopes: ['read'] }, 201);
+  const other = await assay.api(`/api/queues/${q.id}/next`, { key: reader.key });
+  const body = (await other.json()) as any;
+  assert.equal(body.item.id, first.item.id, 'the skipped item is free for another annotator');
+  const none = await call(`/api/queues/${q.id}/next?skip=${first.item.id},${second.item.id}`);
+  assert.equal(none.item, null);
 });
