@@ -96,6 +96,21 @@ describe('prompts, datasets and experiments in the browser', { skip: browserSkip
     await d.assay.flush();
     await d.page.getByRole('link', { name: 'Traces', exact: true }).click();
     await d.page.getByRole('link', { name: 'chat.completions' }).first().click();
+    // A score from the dashboard, checked against its config by the server.
+    await post('/api/score-configs', { name: 'helpful', data_type: 'NUMERIC', min: 1, max: 5 });
+    await d.page.getByRole('button', { name: 'Score', exact: true }).click();
+    const scoreForm = d.page.getByRole('form', { name: 'Add a score' });
+    await scoreForm.getByLabel('Name').fill('helpful');
+    await scoreForm.getByLabel('Value').fill('9');
+    await scoreForm.getByRole('button', { name: 'Save score' }).click();
+    await scoreForm.getByText(/between 1 and 5|range|1.*5/).first().waitFor();
+    await scoreForm.getByLabel('Value').fill('4');
+    await scoreForm.getByRole('button', { name: 'Save score' }).click();
+    await scoreForm.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    const traceId = new URL(d.page.url()).pathname.split('/').pop()!;
+    const stored = await (await d.assay.api(`/api/scores?trace_id=${traceId}`)).json() as { data: { name: string; value: number; author: string }[] };
+    assert.deepEqual(stored.data.map((x) => [x.name, x.value]), [['helpful', 4]]);
+
     await d.page.getByRole('button', { name: 'Add to dataset' }).click();
     const form = d.page.getByRole('form', { name: 'Add to dataset' });
     await form.getByLabel('Dataset').selectOption('qa');

@@ -12,6 +12,7 @@ import { JsonView } from '../../ui/json';
 import { fmtCost, fmtInt, fmtMs, fmtTime } from '../../ui/format';
 import { traceKey, tracePath, type Observation, type Page, type Score, type TraceDetail } from '../../ui/trace';
 import { hasScope, useSessionKey } from '../../session';
+import { AddScore } from './add-score';
 import { AddToDataset } from './add-to-dataset';
 import { Card, ObservationView, ScoreList } from './observation';
 import { StatusBadge, treeRows, Waterfall } from './tree';
@@ -54,7 +55,10 @@ export default function TracePage({ params }: { params: Record<string, string | 
 function TraceBody({ trace, scores, scoresError }: { trace: TraceDetail; scores: Score[]; scoresError: unknown }) {
   const [params, setParams] = useSearchParams();
   const rows = useMemo(() => treeRows(trace.observations), [trace.observations]);
-  const canWrite = hasScope(useSessionKey(), 'admin');
+  const sessionKey = useSessionKey();
+  const canWrite = hasScope(sessionKey, 'admin');
+  // Scores are written with the ingest scope (POST /api/scores).
+  const canScore = hasScope(sessionKey, 'ingest');
   const root = rows[0]?.o;
   const selectedId = params.get('obs');
   const selected = rows.find((r) => r.o.id === selectedId)?.o ?? root;
@@ -108,9 +112,10 @@ function TraceBody({ trace, scores, scoresError }: { trace: TraceDetail; scores:
             </Link>
           ))}
         </div>
-        {canWrite && (
+        {(canWrite || canScore) && (
           <div className="trace-actions">
-            <AddToDataset traceId={trace.id} />
+            {canScore && <AddScore traceId={trace.id} />}
+            {canWrite && <AddToDataset traceId={trace.id} />}
           </div>
         )}
       </header>
