@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { AssayError, badRequest, notFound } from '../../errors.js';
 import type { Db } from '../../store/db.js';
+import type { Score } from '../../store/scores.js';
 import { ScoreConfigsRepo } from './repo.js';
 import type { ScoreConfig, ScoreConfigInput, ScoreConfigPatch } from './types.js';
 import { checkAgainstConfig, type CheckedScoreValue, type RawScoreValue } from './validate.js';
@@ -79,6 +80,24 @@ export class ScoreConfigService {
     if (!config || config.archived) return { config: null, checked: null };
     return { config, checked: checkAgainstConfig(score, config) };
   }
+}
+
+/**
+ * A score as stored (from Langfuse ingestion or OTel evaluation events) checked against its config:
+ * the normalized score, or the 400 that says why it does not fit. Scores without a config pass.
+ */
+export async function checkStoredScore(svc: Pick<ScoreConfigService, 'check'>, score: Score): Promise<Score> {
+  const value: number | string | boolean =
+    score.data_type === 'BOOLEAN' ? score.value === 1 || score.string_value === 'true'
+    : score.data_type === 'NUMERIC' ? (score.value ?? Number.NaN)
+    : (score.string_value ?? (score.value ?? ''));
+  const { config, checked } = await svc.check(score.project_id, {
+    name: score.name,
+    value,
+    // An ingested score's type was inferred from its value: the config decides it.
+    ...(score.config_id ? { config_id: score.config_id } : {}),
+  });
+  return config && checked ? { ...score, ...checked, config_id: config.id } : score;
 }
 
 function conflict(name: string, existing: ScoreConfig): AssayError {

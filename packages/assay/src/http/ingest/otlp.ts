@@ -5,6 +5,7 @@
  * some spans were rejected), or a google.rpc.Status on errors. Spans are acknowledged only after
  * they are written; a resent batch writes nothing twice (idempotent on trace and span id).
  */
+import { checkStoredScore } from '../../feedback/scores/service.js';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { Hono, type Context } from 'hono';
@@ -41,7 +42,20 @@ async function exportTraces(c: Context<{ Variables: AuthVars }>, deps: AppDeps):
   const limit = deps.config.ingest.max_body_bytes;
   const body = await readBody(c, limit);
   const decoded = format === 'protobuf' ? decodeProtobuf(body) : decodeJson(body.toString('utf8'));
-  const { observations, scores } = mapSpans(decoded.spans, c.var.key);
+  const mapped = mapSpans(decoded.spans, c.var.key);
+  const { observations } = mapped;
+  // Evaluation events with a score config are checked against it; one that does not fit is left
+  // out and named in the partial-success message (its span is still stored).
+  const scores: typeof mapped.scores = [];
+  const badScores: string[] = [];
+  for (const s of mapped.scores) {
+    try {
+      scores.push(await checkStoredScore(deps.scoreConfigs, s));
+    } catch (err) {
+      if ((err as { status?: number }).status !== 400) throw err;
+      badScores.push(`evaluation "${s.name}" on span ${s.observation_id ?? s.trace_id}: ${(err as Error).message}`);
+    }
+  }
   try {
     await deps.ingest.observations(observations, 'ignore');
     await deps.ingest.scores(scores);
@@ -55,12 +69,13 @@ async function exportTraces(c: Context<{ Variables: AuthVars }>, deps: AppDeps):
       cause: err,
     });
   }
+  const spanPart = decoded.rejected > 0
+    ? `${decoded.rejected} span(s) rejected, ${observations.length} accepted: ${decoded.reasons.join('; ')}${decoded.rejected > decoded.reasons.length ? '; …' : ''}`
+    : '';
+  const scorePart = badScores.length ? `${badScores.length} evaluation result(s) not stored: ${badScores.slice(0, 5).join('; ')}${badScores.length > 5 ? '; …' : ''}` : '';
   const partial =
-    decoded.rejected > 0
-      ? {
-          rejectedSpans: decoded.rejected,
-          errorMessage: `${decoded.rejected} span(s) rejected, ${observations.length} accepted: ${decoded.reasons.join('; ')}${decoded.rejected > decoded.reasons.length ? '; …' : ''}`,
-        }
+    decoded.rejected > 0 || badScores.length
+      ? { rejectedSpans: decoded.rejected, errorMessage: [spanPart, scorePart].filter(Boolean).join('; ') }
       : undefined;
   if (format === 'protobuf') return protobufReply(encodeResponse(partial), 200);
   // OTLP/JSON writes int64 as a decimal string.

@@ -6,6 +6,7 @@
  * Routes are registered one by one (no `*` middleware) so /api/public/otel/… (OTLP) and unknown
  * /api/public paths are not caught here.
  */
+import { checkStoredScore } from '../../feedback/scores/service.js';
 import { Hono } from 'hono';
 import { AssayError, badRequest } from '../../errors.js';
 import { LangfuseIngestor } from '../../tracing/langfuse/batch.js';
@@ -19,7 +20,7 @@ export const LANGFUSE_MAX_BODY_BYTES = 3_500_000;
 
 export function langfuseRoutes(deps: AppDeps, opts: { recentIds?: number } = {}): Hono<{ Variables: AuthVars }> {
   const app = new Hono<{ Variables: AuthVars }>();
-  const ingestor = new LangfuseIngestor(deps.ingest, { recentIds: opts.recentIds });
+  const ingestor = new LangfuseIngestor(deps.ingest, { recentIds: opts.recentIds, checkScore: (s) => checkStoredScore(deps.scoreConfigs, s) });
   const auth = authenticate(deps, 'ingest');
 
   app.get('/health', (c) => c.json({ status: 'OK', version: deps.version }));

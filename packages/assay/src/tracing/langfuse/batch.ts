@@ -61,11 +61,14 @@ export class LangfuseIngestor {
   private readonly recent: RecentIds;
   private readonly lock = new TraceLock();
 
+  private readonly checkScore: ((score: Score) => Promise<Score>) | undefined;
+
   constructor(
     private readonly target: IngestTarget,
-    opts: { recentIds?: number } = {},
+    opts: { recentIds?: number; checkScore?: (score: Score) => Promise<Score> } = {},
   ) {
     this.recent = new RecentIds(opts.recentIds ?? 100_000);
+    this.checkScore = opts.checkScore;
   }
 
   async process(batch: readonly unknown[], caller: Caller): Promise<IngestionResult> {
@@ -120,6 +123,20 @@ export class LangfuseIngestor {
       }
     }
 
+    // Scores with a score config are checked against it: one that does not fit fails alone (400).
+    if (this.checkScore) {
+      for (let k = scores.length - 1; k >= 0; k--) {
+        try {
+          scores[k] = { ...scores[k], score: await this.checkScore(scores[k].score) };
+        } catch (err) {
+          const e = err as { status?: number; message?: string };
+          if (e.status !== 400) throw err;
+          const raw = batch[scores[k].index] as { id?: unknown };
+          outcomes[scores[k].index] = { id: typeof raw?.id === 'string' ? raw.id : `batch[${scores[k].index}]`, status: 400, message: `score-create: ${e.message}` };
+          scores.splice(k, 1);
+        }
+      }
+    }
     const [obsOk, scoresOk] = await Promise.all([this.writeObservations(patches, caller), this.writeScores(scores)]);
     for (const [entries, failure] of [[patches, obsOk], [scores, scoresOk]] as const) {
       for (const e of entries) {
