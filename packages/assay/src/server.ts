@@ -194,6 +194,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     sources: {
       getTrace: (id, project) => store.observations.getTrace(id, project),
       listTraces: (filter, limit, cursor) => store.observations.listTraces(filter, limit, cursor),
+      scoredTraces: (project, match, ids) => store.scores.tracesWithScore(project, match, ids),
       experimentResults: (project, ref) => experiments.results(project, ref).then(({ experiment, rows }) => ({ experiment, rows })),
       datasetInputs: async (project, name, version) => new Map((await datasets.itemsAt(project, name, version)).items.map((it) => [it.id, it.input])),
     },

@@ -84,3 +84,24 @@ test('skip: an item passed over is not handed out again in the sitting, and its 
   const none = await call(`/api/queues/${q.id}/next?skip=${first.item.id},${second.item.id}`);
   assert.equal(none.item, null);
 });
+
+test('items by a score filter: the traces users gave a thumbs down, combined with a model filter', async () => {
+  const traces: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const res = await assay.api('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'up/m', messages: [{ role: 'user', content: `f${i}` }] }) });
+    traces.push(res.headers.get('x-assay-trace-id')!);
+  }
+  await assay.flush();
+  // thumbs down on calls 1 and 3, up on 0; none on 2
+  for (const [i, v] of [[0, true], [1, false], [3, false]] as const) {
+    await call('/api/scores', 'POST', { trace_id: traces[i], name: 'user-feedback', value: v, data_type: 'BOOLEAN' }, 201);
+  }
+  const q = await call('/api/queues', 'POST', { name: 'thumbs-down', questions: [{ id: 'why', prompt: 'What went wrong?', kind: 'text' }] }, 201);
+  const added = await call(`/api/queues/${q.id}/items`, 'POST', { filter: { model: 'up/m', score: { name: 'user-feedback', value: false }, limit: 10 } }, 201);
+  assert.equal(added.added, 2);
+  const items = await call(`/api/queues/${q.id}/items`);
+  assert.deepEqual(items.data.map((it: any) => it.content.trace_id).sort(), [traces[1], traces[3]].sort());
+  const ranged = await call('/api/queues', 'POST', { name: 'none', questions: [{ id: 'x', prompt: 'x', kind: 'text' }] }, 201);
+  const none = await call(`/api/queues/${ranged.id}/items`, 'POST', { filter: { score: { name: 'no-such-score', min: 1 } } }, 201);
+  assert.equal(none.added, 0);
+});

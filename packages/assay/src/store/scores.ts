@@ -40,6 +40,14 @@ export interface ScoreFilter {
   to?: number;
 }
 
+/** A score condition on traces: by name, with a numeric range or an exact value (number, boolean, or category label). */
+export interface ScoreMatch {
+  name: string;
+  min?: number;
+  max?: number;
+  value?: number | boolean | string;
+}
+
 const UPDATE_COLUMNS = [
   'trace_id', 'observation_id', 'session_id', 'name', 'data_type', 'value', 'string_value', 'comment', 'source',
   'author', 'config_id', 'environment', 'metadata', 'timestamp', 'experiment_id', 'experiment_item_id',
@@ -68,6 +76,19 @@ export class ScoresRepo {
         )
         .execute();
     }
+  }
+
+  /** Which of these traces have a score named `name` whose value matches (number range, or equal value/label). */
+  async tracesWithScore(projectId: string, match: ScoreMatch, traceIds: readonly string[]): Promise<Set<string>> {
+    if (!traceIds.length) return new Set();
+    let q = this.k.selectFrom('scores').select('trace_id').where('project_id', '=', projectId).where('name', '=', match.name).where('trace_id', 'in', [...traceIds]);
+    if (match.min !== undefined) q = q.where('value', '>=', match.min);
+    if (match.max !== undefined) q = q.where('value', '<=', match.max);
+    if (match.value !== undefined) {
+      const v = match.value;
+      q = typeof v === 'string' ? q.where('string_value', '=', v) : q.where('value', '=', typeof v === 'boolean' ? (v ? 1 : 0) : v);
+    }
+    return new Set((await q.distinct().execute()).map((r) => r.trace_id).filter((t): t is string => t !== null));
   }
 
   /** Newest first, cursor-paginated. */

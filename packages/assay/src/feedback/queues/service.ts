@@ -13,6 +13,7 @@ import { checkAnswer, shownOrder } from './answers.js';
 import { QueueRepo, type NewItem } from './repo.js';
 import type { Sampler, SampledCall } from './sampling.js';
 import { fromComparison, fromExperiment, fromFilter, fromTrace, type Resolved, type Skipped, type SourceDeps } from './sources.js';
+import type { ScoreMatch } from '../../store/scores.js';
 import type { TraceFilter } from '../../store/trace-list.js';
 import {
   queueInputSchema, type Annotation, type Annotator, type ItemContent, type Queue, type QueueInput, type QueueItem,
@@ -33,7 +34,7 @@ export interface QueueServiceOptions {
 export type AddItemsBody =
   | { traces: string[] }
   | { observations: { trace_id: string; id: string }[] }
-  | { filter: TraceFilter & { limit?: number } }
+  | { filter: TraceFilter & { limit?: number; score?: ScoreMatch } }
   | { experiment: { id: string; variant?: string } }
   | { pairs: { experiment: string; a: string; b: string } }
   | { compare: { experiment: string; variants: string[] } };
@@ -175,8 +176,8 @@ export class QueueService {
         resolved.push(await fromTrace(s, projectId, o.trace_id, o.id, { type: 'observation' }));
       }
     } else if ('filter' in body) {
-      const { limit, ...filter } = body.filter;
-      ({ items: resolved, skipped } = await fromFilter(s, { ...filter, projectId }, Math.min(limit ?? 100, MAX_ADD)));
+      const { limit, score, ...filter } = body.filter;
+      ({ items: resolved, skipped } = await fromFilter(s, { ...filter, projectId }, Math.min(limit ?? 100, MAX_ADD), score));
     } else if ('experiment' in body) {
       ({ items: resolved, skipped } = await fromExperiment(s, projectId, body.experiment.id, body.experiment.variant));
     } else if ('pairs' in body) {

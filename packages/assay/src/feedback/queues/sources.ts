@@ -10,12 +10,15 @@ import { itemFromTrace } from '../../datasets/traces.js';
 import type { ExperimentRecord, ResultRow } from '../../evals/experiments/types.js';
 import type { TraceFilter, TraceSummary } from '../../store/trace-list.js';
 import type { Page } from '../../store/observations.js';
+import type { ScoreMatch } from '../../store/scores.js';
 import type { Observation } from '../../tracing/span.js';
 import type { ItemContent, ItemKind } from './types.js';
 
 export interface SourceDeps {
   getTrace(traceId: string, projectId: string): Promise<Observation[]>;
   listTraces(filter: TraceFilter, limit: number, cursor?: string | null): Promise<Page<TraceSummary>>;
+  /** Which of these traces have a matching score. */
+  scoredTraces(projectId: string, match: ScoreMatch, traceIds: readonly string[]): Promise<Set<string>>;
   experimentResults(projectId: string, ref: string): Promise<{ experiment: ExperimentRecord; rows: ResultRow[] }>;
   /** The inputs of a dataset version's items (experiments over a dataset). */
   datasetInputs(projectId: string, dataset: string, version: number | undefined): Promise<Map<string, ItemInput>>;
@@ -63,14 +66,23 @@ export async function fromTrace(deps: SourceDeps, projectId: string, traceId: st
   };
 }
 
-/** Traces matching a trace-list filter (newest first, at most `limit`); unusable ones are skipped with the reason. */
-export async function fromFilter(deps: SourceDeps, filter: TraceFilter, limit: number): Promise<{ items: Resolved[]; skipped: Skipped[] }> {
+/** Pages of the trace list looked at for a score condition (100 traces each). */
+const MAX_SCORE_SCAN_PAGES = 50;
+
+/**
+ * Traces matching a trace-list filter and, when given, a score condition (newest first, at most
+ * `limit`); unusable ones are skipped with the reason.
+ */
+export async function fromFilter(deps: SourceDeps, filter: TraceFilter, limit: number, score?: ScoreMatch): Promise<{ items: Resolved[]; skipped: Skipped[] }> {
   const items: Resolved[] = [];
   const skipped: Skipped[] = [];
   let cursor: string | null = null;
-  while (items.length + skipped.length < limit) {
-    const page: Page<TraceSummary> = await deps.listTraces(filter, Math.min(100, limit - items.length - skipped.length), cursor);
+  for (let pages = 0; items.length + skipped.length < limit && (!score || pages < MAX_SCORE_SCAN_PAGES); pages++) {
+    const page: Page<TraceSummary> = await deps.listTraces(filter, score ? 100 : Math.min(100, limit - items.length - skipped.length), cursor);
+    const keep = score ? await deps.scoredTraces(filter.projectId ?? 'default', score, page.data.map((t) => t.trace_id)) : null;
     for (const t of page.data) {
+      if (keep && !keep.has(t.trace_id)) continue;
+      if (items.length + skipped.length >= limit) break;
       try {
         items.push(await fromTrace(deps, filter.projectId ?? 'default', t.trace_id, null, { type: 'filter' }));
       } catch (err) {

@@ -15,6 +15,7 @@ import { queueInputSchema, type Annotator } from '../../feedback/queues/types.js
 import { authenticate, keyFromRequest, type AuthVars } from '../auth.js';
 import { readJson, validate } from '../body.js';
 import type { AppDeps } from '../deps.js';
+import type { ScoreMatch } from '../../store/scores.js';
 import { judgeVsHuman } from '../../feedback/queues/judge.js';
 
 const ids = z.array(z.string().min(1).max(200)).min(1).max(5_000);
@@ -27,6 +28,10 @@ const addItemsSchema = z.union([
       key: z.string().optional(), user: z.string().optional(), session: z.string().optional(), environment: z.string().optional(),
       release: z.string().optional(), name: z.string().optional(), tag: z.string().optional(), q: z.string().min(1).max(500).optional(),
       from: z.number().int().optional(), to: z.number().int().optional(), limit: z.number().int().min(1).max(5_000).default(100),
+      /** Only traces with a score of this name in a range or of a value, e.g. {name: 'user-feedback', value: false}. */
+      score: z.strictObject({
+        name: z.string().min(1), min: z.number().optional(), max: z.number().optional(), value: z.union([z.number(), z.boolean(), z.string()]).optional(),
+      }).optional(),
     }),
   }),
   z.strictObject({ experiment: z.strictObject({ id: z.string().min(1), variant: z.string().min(1).optional() }) }),
@@ -91,6 +96,7 @@ export function queuesRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
           keyId: f.key as string | undefined, userId: f.user as string | undefined, sessionId: f.session as string | undefined,
           environment: f.environment as string | undefined, release: f.release as string | undefined, name: f.name as string | undefined,
           tag: f.tag as string | undefined, text: f.q as string | undefined, from: f.from as number | undefined, to: f.to as number | undefined, limit: f.limit,
+          score: f.score as ScoreMatch | undefined,
         },
       };
     }
