@@ -8,14 +8,13 @@
 import { createHash } from 'node:crypto';
 import { badRequest } from '../errors.js';
 import { foldedWords, ftsMatchExpression } from '../knowledge/index/fts-query.js';
+import { tsqueryOf, tsvectorOf } from '../knowledge/index/postgres-sql.js';
 
 export const MAX_USER_ID_CHARS = 256;
 export const MAX_TEXT_CHARS = 4_000;
 export const MAX_METADATA_BYTES = 16 * 1024;
 /** PostgreSQL rejects longer lexemes (2 KB); such "words" carry no search value anyway. */
 const MAX_TERM_CHARS = 200;
-/** tsvector positions are 1..16383. */
-const MAX_POSITION = 16_383;
 
 export function checkUserId(v: unknown): string {
   if (typeof v !== 'string') throw badRequest(`the user id must be a string (the OpenAI \`user\` field or x-assay-user), got ${v === null ? 'null' : typeof v}`, 'user', 'invalid_user');
@@ -87,24 +86,18 @@ export function searchWords(terms: readonly string[]): string[] {
 export const documentTerms = (text: string): string[] => [...new Set(documentWords(text))];
 
 /**
- * A PostgreSQL tsvector literal: each folded word with its positions, plus the user token. Cast with
- * `::tsvector`, it is taken as is (no parser, no dictionary), so both sides of a match fold alike.
+ * A PostgreSQL tsvector literal: the knowledge index's (knowledge/index/postgres-sql.ts: the same
+ * folded words, PostgreSQL's limits applied) plus the user token. Cast with `::tsvector`, it is
+ * taken as is (no parser, no dictionary), so both sides of a match fold alike.
  */
 export function tsvectorLiteral(text: string, token: string): string {
-  const positions = new Map<string, number[]>();
-  documentWords(text).forEach((w, i) => {
-    let p = positions.get(w);
-    if (!p) positions.set(w, (p = []));
-    if (p.length < 256 && i < MAX_POSITION) p.push(i + 1);
-  });
-  const parts = [...positions].map(([w, p]) => (p.length ? `'${w}':${p.join(',')}` : `'${w}'`));
-  parts.push(`'${token}'`);
-  return parts.join(' ');
+  const { literal } = tsvectorOf(text);
+  return literal ? `${literal} '${token}'` : `'${token}'`;
 }
 
 /** `'a' | 'b'` (ranking) and `'<user token>' & ('a' | 'b')` (matching) as tsquery literals. */
 export function tsqueryLiterals(terms: readonly string[], token: string): { match: string; rank: string } {
-  const rank = terms.map((t) => `'${t}'`).join(' | ');
+  const rank = tsqueryOf(terms) ?? '';
   return { rank, match: `'${token}' & (${rank})` };
 }
 
