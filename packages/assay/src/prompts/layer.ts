@@ -12,6 +12,7 @@
  *  6. records prompt_name / prompt_version on the call's span (and, when bodies are traced, the
  *     messages actually sent as the span's input) and strips `assay.prompt`.
  */
+import { formatPath } from '../config/load.js';
 import { z } from 'zod';
 import { AssayError, badRequest, forbidden } from '../errors.js';
 import type { ModelRegistry } from '../gateway/registry.js';
@@ -56,9 +57,6 @@ const requestPromptSchema = z
   })
   .refine((r) => r.label === undefined || r.version === undefined, { message: 'give label or version, not both' });
 
-function zodPath(path: PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-}
 
 /** The prompt a call uses, or null. */
 export function promptPlan(req: ChatRequest, registry: ModelRegistry): PromptPlan | null {
@@ -70,7 +68,7 @@ export function promptPlan(req: ChatRequest, registry: ModelRegistry): PromptPla
     const r = requestPromptSchema.safeParse(raw);
     if (!r.success) {
       const issue = r.error.issues[0];
-      const param = `assay.prompt${zodPath(issue.path)}`;
+      const param = formatPath(['assay', 'prompt', ...issue.path]);
       throw badRequest(`${param}: ${issue.message}`, param, 'invalid_prompt');
     }
     ext = r.data as typeof ext;

@@ -5,6 +5,7 @@
  * then the loop (run.ts) drives the model. A streaming call is held until its first chunk, so a
  * failure before any output is still an HTTP error rather than an in-band one.
  */
+import { formatPath } from '../../config/load.js';
 import { badRequest } from '../../errors.js';
 import { prepend } from '../../gateway/chunks.js';
 import type { ModelRegistry } from '../../gateway/registry.js';
@@ -29,9 +30,6 @@ interface LoopPlan {
   progress: boolean;
 }
 
-function zodPath(path: PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-}
 
 /** The tools and limits of a call, or null when it has no server-side tools. */
 export function loopPlan(req: ChatRequest, registry: ModelRegistry): LoopPlan | null {
@@ -41,7 +39,7 @@ export function loopPlan(req: ChatRequest, registry: ModelRegistry): LoopPlan | 
     const r = requestToolsSchema.safeParse(req.assay);
     if (!r.success) {
       const issue = r.error.issues[0];
-      const param = `assay${zodPath(issue.path)}`;
+      const param = formatPath(['assay', ...issue.path]);
       throw badRequest(`${param}: ${issue.message}`, param, 'invalid_tool');
     }
     ext = r.data;
