@@ -48,6 +48,7 @@ import { runCodeFamily } from './tools/builtin/run-code.js';
 import { buildHttpTools, httpFamily } from './tools/http/family.js';
 import { McpServers, mcpToolFamily } from './tools/mcp/index.js';
 import { toolLoopLayer } from './tools/loop/layer.js';
+import { verifyLayer } from './verify/layer.js';
 import { ToolResolver, type ToolFamilies } from './tools/resolve.js';
 import { createRedactor } from './tracing/redact.js';
 import { VERSION } from './version.js';
@@ -217,7 +218,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     budgets,
     sandbox,
     tools: { mcp, http: httpTools },
-    chat: compose([budgetLayer(budgets), promptLayer({ prompts, registry, keys }), toolLoopLayer({ registry, resolver: tools, storeBodies: config.tracing.store_bodies, log })], router.chat),
+    chat: compose(
+      [
+        budgetLayer(budgets),
+        promptLayer({ prompts, registry, keys }),
+        verifyLayer({ registry, direct: router.chat, sandbox, embedFor: grading.embedFor, embed: grading.defaultEmbeddingModel ? grading.embedFor(grading.defaultEmbeddingModel) : undefined, storeBodies: config.tracing.store_bodies }),
+        toolLoopLayer({ registry, resolver: tools, storeBodies: config.tracing.store_bodies, log }),
+      ],
+      router.chat,
+    ),
     embeddings,
     knowledge,
     memory,

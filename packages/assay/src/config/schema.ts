@@ -9,6 +9,7 @@ import { toolLoopSchema, toolSpecSchema } from '../tools/spec.js';
 import { httpToolsListSchema, openApiListSchema } from '../tools/http/family.js';
 import { mcpServerSchema } from '../tools/mcp/schema.js';
 import { promptRefSchema } from '../prompts/types.js';
+import { verifySchema } from '../verify/spec.js';
 
 const positiveMs = z.number().int().nonnegative();
 
@@ -52,6 +53,8 @@ export const routeSchema = z.strictObject({
   tool_loop: toolLoopSchema.partial().optional(),
   /** A registry prompt every call to this route starts with: {name, label | version} (docs/prompts.md). */
   prompt: promptRefSchema.optional(),
+  /** How answers of this route are verified before the client sees them (verify/spec.ts, docs/verify.md). */
+  verify: verifySchema.optional(),
 });
 
 const providerTypes = providerModules.map((m) => m.type);

@@ -22,7 +22,8 @@ export async function* completionAsChunks(c: ChatCompletion): AsyncGenerator<Cha
     ch.message.tool_calls?.length ? { index: ch.index, delta: { tool_calls: ch.message.tool_calls.map((t, index) => ({ index, ...t })) }, finish_reason: null } : null,
   );
   if (calls.length) yield { ...base, choices: calls };
-  yield { ...base, choices: each((ch) => ({ index: ch.index, delta: {}, finish_reason: ch.finish_reason })) };
+  // Assay's report (tool loop, verification) rides on the finish chunk, as in a live stream.
+  yield { ...base, choices: each((ch) => ({ index: ch.index, delta: {}, finish_reason: ch.finish_reason })), ...(c.assay !== undefined ? { assay: c.assay } : {}) };
   if (c.usage) yield { ...base, choices: [], usage: c.usage };
 }
 

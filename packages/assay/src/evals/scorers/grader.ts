@@ -7,16 +7,12 @@
  */
 import { ChunkAccumulator } from '../../gateway/accumulate.js';
 import type { CallContext, ChatHandler } from '../../gateway/spec.js';
-import type { ChatCompletion, ChatMessage, ContentPart } from '../../gateway/types.js';
+import { contentText as textOf } from '../../gateway/content.js';
+import type { ChatCompletion, ChatMessage } from '../../gateway/types.js';
 import type { Span } from '../../tracing/span.js';
 import { compileSchema, formatIssues } from './json-schema.js';
 import type { GradeFn, GradingMetadata } from './types.js';
 
-function textOf(content: string | ContentPart[] | null | undefined): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((p) => (p.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('');
-}
 
 /**
  * The `grade` dependency over a ChatHandler; `makeCtx` gives each call its context (span, signal,

@@ -15,7 +15,7 @@ import type { ToolLoopOptions } from '../spec.js';
 import type { Citation, ServerTool } from '../types.js';
 import { collectCitations, runToolCalls, toolMessages, type ToolRun } from './execute.js';
 import type { PendingExchanges } from './pending.js';
-import { UsageTotal } from './usage.js';
+import { UsageTotal } from '../../gateway/usage.js';
 
 export type StopReason = 'max_steps' | 'max_total_tokens' | 'timeout';
 

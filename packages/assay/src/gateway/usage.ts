@@ -1,5 +1,5 @@
-/** Token usage summed over the model calls of one tool loop (what the client is billed for). */
-import type { Usage } from '../../gateway/types.js';
+/** Token usage summed over several model calls of one client call (a tool loop, a verification): what the client is billed for. */
+import type { Usage } from './types.js';
 
 export class UsageTotal {
   prompt = 0;
