@@ -37,7 +37,10 @@ for (const kind of storeKinds) {
             { id: 'up', type: 'openai', base_url: up.url, api_key: 'k', models: ['m'] },
           ],
           knowledge: { default_embedding_model: 'emb/bow' },
-          routes: [{ name: 'support', targets: [{ model: 'up/support' }], tools: [{ retrieve: { kb: 'guide', k: 2 } }] }],
+          routes: [
+            { name: 'support', targets: [{ model: 'up/support' }], tools: [{ retrieve: { kb: 'guide', k: 2 } }] },
+            { name: 'support-checked', targets: [{ model: 'up/support' }], tools: [{ retrieve: { kb: 'guide', k: 2 } }], verify: { strategy: 'check', model: 'up/checker', max_revisions: 0 } },
+          ],
         },
         { databaseUrl: store.url },
       );
@@ -90,6 +93,27 @@ for (const kind of storeKinds) {
       const embedding = t.observations.find((o) => o.type === 'embedding' && o.parent_id === retrieval.id);
       assert.ok(embedding, 'the query embedding is a child of the retrieval span');
       assert.equal(embedding.name, 'kb.search');
+    });
+
+    test('check verifies the answer against the passages the tool loop retrieved; both reports come back', async () => {
+      up.scripts.set('support', (body) => {
+        const results = toolResults(body);
+        if (results.size === 0) return { tool_calls: [{ name: 'retrieve', arguments: { query: 'how do I rotate an API key' } }] };
+        return { content: 'Create a new key, deploy it, then revoke the old one.' };
+      });
+      up.scripts.set('checker', () => ({ content: JSON.stringify({ claims: [{ claim: 'rotate by creating, deploying, revoking', supported: true, evidence: 'To rotate an API key, create a new key' }] }) }));
+      up.requests.length = 0;
+      const data = await client.chat.completions.create({ model: 'support-checked', messages: [{ role: 'user', content: 'How do I rotate my key?' }] });
+      const ext = (data as unknown as { assay: { citations: any[]; tool_loop: any; verification: any } }).assay;
+      assert.equal(ext.tool_loop.steps, 2);
+      assert.equal(ext.citations.length, 2);
+      assert.equal(ext.verification.verdict, 'passed');
+      assert.equal(ext.verification.calls, 3, 'two tool-loop steps and the checker');
+      const check = up.requests.find((b) => b.model === 'checker')!;
+      const shown = String(check.messages.at(-1)?.content);
+      assert.match(shown, /\[retrieved: guide\/keys\.md\] .*To rotate an API key/s);
+      assert.equal(check.tools, undefined, 'the checker does not get the route\'s tools');
+      assert.equal(data.usage?.total_tokens, 45);
     });
 
     test('a route naming a knowledge base that does not exist fails the call with a clear 400', async () => {

@@ -56,7 +56,7 @@ export class Verification {
     this.deadline = budget.timeout_ms ? Date.now() + budget.timeout_ms : Infinity;
   }
 
-  /** Throws BudgetExhausted when no further call may start. */
+  /** Throws BudgetExhausted when no further call may start. `calls` counts model calls, tool-loop steps included. */
   take(): void {
     this.env.ctx.signal.throwIfAborted();
     if (this.calls >= this.budget.max_calls) throw new BudgetExhausted('max_calls');
@@ -102,6 +102,9 @@ export class Verification {
     const body: ChatRequest = { ...req, stream: false };
     delete body.stream_options;
     const result = await handler(body, this.ctxFor(span));
+    // A candidate made by the tool loop took one model call per step.
+    const steps = Number(result.headers?.['x-assay-tool-steps'] ?? 1);
+    if (Number.isInteger(steps) && steps > 1) this.calls += steps - 1;
     let completion: ChatCompletion;
     if (result.kind === 'response') completion = result.response;
     else {
