@@ -123,6 +123,7 @@ describe('schema', () => {
     assert.match(body.error.message, /no answer matched the schema in 4 attempts/);
     assert.equal(res.headers.get('x-assay-verification'), 'failed');
     assert.equal(res.headers.get('x-assay-verification-calls'), '4');
+    assert.equal(res.headers.get('x-assay-verification-tokens'), '60', 'a refused answer still says what it cost');
     assert.equal(up.requests.length, 4);
   });
 
@@ -390,7 +391,7 @@ describe('composition, budgets, streaming, errors', () => {
 
     await assert.rejects(
       startAssay({ providers: [{ id: 'up', type: 'openai', base_url: up.url, api_key: 'k', models: ['m'] }], routes: [{ name: 'r', targets: [{ model: 'up/m' }], verify: { strategy: 'judge', assert: [{ type: 'nope' }] } }] }),
-      /routes\[r\]\.verify\.assert\[0\]\.type/,
+      /routes\[0\]\.verify\.assert\[0\]\.type: unknown assertion type "nope"/,
     );
   });
 });

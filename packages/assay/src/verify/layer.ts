@@ -57,19 +57,6 @@ function grammarEnforced(registry: ModelRegistry, model: string): boolean {
   return targets.length > 0 && targets.every((t) => t.provider.type === 'local');
 }
 
-/** Checks every route's verify option against a stand-in request; a mistake stops startup naming the route. */
-export function checkRouteSpecs(deps: VerifyDeps): void {
-  for (const name of deps.registry.routeNames()) {
-    const spec = deps.registry.route(name)?.verify;
-    if (!spec) continue;
-    try {
-      prepare(spec, { model: name, messages: [], response_format: { type: 'json_object' } }, { path: [`routes[${name}]`, 'verify'], grammar: false }, writtenAsList.has(spec));
-    } catch (err) {
-      throw new Error(`config: ${(err as Error).message}`);
-    }
-  }
-}
-
 const HEADER_PREFIX = 'x-assay-verification';
 
 function headersOf(report: VerificationReport, chain: string): Record<string, string> {
@@ -79,6 +66,7 @@ function headersOf(report: VerificationReport, chain: string): Record<string, st
     [`${HEADER_PREFIX}-confidence`]: report.confidence === null ? 'null' : String(Math.round(report.confidence * 1000) / 1000),
     [`${HEADER_PREFIX}-attempts`]: String(report.attempts.length),
     [`${HEADER_PREFIX}-calls`]: String(report.calls),
+    [`${HEADER_PREFIX}-tokens`]: String(report.tokens),
     [`${HEADER_PREFIX}-ms`]: Number(report.ms).toFixed(3),
   };
 }
@@ -97,7 +85,6 @@ function abstention(o: Outcome, req: ChatRequest): ChatCompletion {
 }
 
 export function verifyLayer(deps: VerifyDeps): Layer {
-  checkRouteSpecs(deps);
   return (next: ChatHandler): ChatHandler =>
     async (req, ctx: CallContext) => {
       const plan = verifyPlan(req, deps.registry);

@@ -6,7 +6,9 @@
  */
 import { z } from 'zod';
 import { regexSource } from '../config/regex.js';
-import { assertionSpecSchema, type AssertionSpec } from '../evals/scorers/types.js';
+import { compileTest } from '../evals/scorers/grade.js';
+import { compileAssertion } from '../evals/scorers/registry.js';
+import { assertionSpecSchema, type AssertionSpec, type ScorerDeps } from '../evals/scorers/types.js';
 
 export const STRATEGIES = ['schema', 'vote', 'program', 'check', 'judge'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
@@ -135,7 +137,37 @@ function parseOne(v: unknown, at: (string | number)[], ctx: z.RefinementCtx): St
     for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', path: [...at, ...issue.path], message: issue.message });
     return null;
   }
+  const assertions = r.data.strategy === 'judge' ? r.data.assert : r.data.strategy === 'vote' && typeof r.data.extract === 'object' && 'scorer' in r.data.extract ? [r.data.extract.scorer] : [];
+  const where = r.data.strategy === 'judge' ? ['assert'] : ['extract', 'scorer'];
+  const problem = assertionProblem(assertions, r.data.strategy === 'vote');
+  if (problem) {
+    ctx.addIssue({ code: 'custom', path: [...at, ...where, ...problem.path], message: problem.message });
+    return null;
+  }
   return r.data as StrategySpec;
+}
+
+/** Stand-ins for the scorers' dependencies: compiling checks an assertion's shape, never calls them. */
+const SHAPE_ONLY: ScorerDeps = {
+  grade: async () => ({ content: '', raw: null }),
+  embed: { model: 'shape-check', embed: async () => [] } as unknown as ScorerDeps['embed'],
+  embedFor: () => SHAPE_ONLY.embed!,
+  sandbox: {} as ScorerDeps['sandbox'],
+  defaultGrader: 'shape-check',
+};
+
+/** The first thing wrong with an assertion list (its path inside the list, `[i].field…`), or null. */
+function assertionProblem(assertions: AssertionSpec[], single: boolean): { path: (string | number)[]; message: string } | null {
+  try {
+    if (single) assertions.forEach((a) => compileAssertion({ ...a, value: a.value ?? '{{expected}}' }, SHAPE_ONLY, 'x'));
+    else compileTest(assertions, SHAPE_ONLY);
+    return null;
+  } catch (err) {
+    const e = err as Error & { param?: string | null };
+    const rel = (e.param ?? '').replace(/^(assert|x)/, '');
+    const path = [...rel.matchAll(/\[(\d+)\]|\.?([^.[\]]+)/g)].map((m) => (m[1] !== undefined ? Number(m[1]) : m[2]));
+    return { path, message: e.message.replace(/^[^:]*: /, '') };
+  }
 }
 
 /** A route's or a call's `verify`: a strategy, a name, or a list (outermost first, at most 4). `false`: off. */

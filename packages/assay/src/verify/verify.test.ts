@@ -86,3 +86,21 @@ test('check context: the conversation without assistant turns, plus retrieved pa
   );
   assert.equal(ctx, '[system] S\n\n[user] Q\n\n[tool] T\n\n[retrieved: a.md] passage');
 });
+
+test('verify option: assertions are checked for shape when the option is parsed (config load or request)', () => {
+  const r = verifySchema.safeParse({ strategy: 'judge', assert: [{ type: 'contains', value: 'a' }, { type: 'nope' }] });
+  assert.ok(!r.success);
+  assert.deepEqual(r.error.issues[0].path, ['assert', 1, 'type']);
+  assert.match(r.error.issues[0].message, /^unknown assertion type "nope"/);
+  const bad = verifySchema.safeParse(['vote', { strategy: 'judge', assert: [{ type: 'equals' }] }]);
+  assert.ok(!bad.success);
+  assert.deepEqual(bad.error.issues[0].path.slice(0, 3), [1, 'assert', 0]);
+  // dependencies (graders, embeddings, the sandbox) are bound per call, so these parse
+  for (const a of [{ type: 'llm-rubric', value: 'polite' }, { type: 'similar', value: 'x', threshold: 0.8 }, { type: 'javascript', value: 'output.length > 2' }]) {
+    assert.ok(verifySchema.safeParse({ strategy: 'judge', assert: [a] }).success, a.type);
+  }
+  assert.ok(verifySchema.safeParse({ strategy: 'vote', extract: { scorer: { type: 'similar', threshold: 0.9 } } }).success);
+  const vs = verifySchema.safeParse({ strategy: 'vote', extract: { scorer: { type: 'nope' } } });
+  assert.ok(!vs.success);
+  assert.deepEqual(vs.error.issues[0].path, ['extract', 'scorer', 'type']);
+});

@@ -10,7 +10,7 @@ import type { Span } from '../../tracing/span.js';
 import { withFeedback } from '../run.js';
 import type { JudgeSpec } from '../spec.js';
 import type { AttemptReport, Outcome, StopReason } from '../types.js';
-import { attempt, callsClientTool, endAttempt, lastUserText, skipped, specError, type Candidate, type PrepareCtx, type Produce, type Run } from './common.js';
+import { attempt, callsClientTool, endAttempt, lastUserText, skipped, type Candidate, type PrepareCtx, type Produce, type Run } from './common.js';
 
 export function prepareJudge(spec: JudgeSpec, req: ChatRequest, pc: PrepareCtx, produce: Produce): Run {
   const deps = (grade?: ScorerDeps['grade'], sandbox?: ScorerDeps['sandbox']): ScorerDeps => ({
@@ -21,14 +21,6 @@ export function prepareJudge(spec: JudgeSpec, req: ChatRequest, pc: PrepareCtx, 
     defaultGrader: spec.grader ?? req.model,
   });
   const compile = (d: ScorerDeps): CompiledTest => compileTest(spec.assert, d, spec.threshold !== undefined ? { threshold: spec.threshold } : {});
-  // Checked now, so a bad assertion is a 400 before any model call (graders and the sandbox are bound per call).
-  try {
-    compile(deps(async () => ({ content: '', raw: null }), {} as ScorerDeps['sandbox']));
-  } catch (err) {
-    const e = err as Error & { param?: string | null };
-    throw specError(pc, e.param ? e.param.split('.') : ['assert'], e.message.replace(/^[^:]*: /, ''));
-  }
-
   return async (req, v, span) => {
     const test = compile(deps(graderFromChat(v.graderChat(), () => v.ctxFor(span)), v.env.sandbox));
     const question = lastUserText(req.messages);
