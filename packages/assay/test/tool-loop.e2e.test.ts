@@ -5,15 +5,22 @@
  * finish_reason "stop" with tool calls, the step limit, a throwing tool, bad arguments, a client
  * tool mixed with a server tool, token budget, progress events, spans in the trace, and errors.
  */
-import { describe, test, before, after, beforeEach } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { ADMIN_KEY, startAssay, type TestAssay } from './helpers/assay.js';
-import { lastUser, startScriptedOpenAI, toolResults, type ScriptedOpenAI } from './helpers/scripted-openai.js';
+import { ADMIN_KEY, type TestAssay } from './helpers/assay.js';
+import { lastUser, scriptedGateway, toolResults, type ScriptedOpenAI } from './helpers/scripted-openai.js';
 
 let up: ScriptedOpenAI;
 let assay: TestAssay;
 let client: OpenAI;
+scriptedGateway({
+  routes: [
+    { name: 'coder', targets: [{ model: 'up/coder' }], tools: ['run_code'] },
+    { name: 'limited', targets: [{ model: 'up/loop' }], tools: ['run_code'], tool_loop: { max_steps: 3 } },
+    { name: 'plain', targets: [{ model: 'up/plain' }] },
+  ],
+}, (gw) => ({ up, assay, client } = gw));
 
 const ext = (x: unknown) => (x as { assay: any }).assay;
 /** Assay's `assay` request extension, spread into an SDK call (the SDK's types do not know it). */
@@ -26,25 +33,6 @@ async function trace(id: string) {
   return (await res.json()) as { observations: Record<string, any>[] };
 }
 
-before(async () => {
-  up = await startScriptedOpenAI();
-  assay = await startAssay({
-    providers: [{ id: 'up', type: 'openai', base_url: up.url, api_key: 'k', models: ['m'] }],
-    routes: [
-      { name: 'coder', targets: [{ model: 'up/coder' }], tools: ['run_code'] },
-      { name: 'limited', targets: [{ model: 'up/loop' }], tools: ['run_code'], tool_loop: { max_steps: 3 } },
-      { name: 'plain', targets: [{ model: 'up/plain' }] },
-    ],
-  });
-  client = new OpenAI({ baseURL: `${assay.url}/v1`, apiKey: ADMIN_KEY, maxRetries: 0 });
-});
-after(async () => {
-  await assay?.stop();
-  await up?.close();
-});
-beforeEach(() => {
-  up.requests.length = 0;
-});
 
 /** First call: run the given code; later calls: answer with what the tool said. */
 function codeThenAnswer(code: string | string[], extra: { finish_reason?: string } = {}) {

@@ -4,15 +4,18 @@
  * verifier answer that cannot be read), and factored chain-of-verification (questions answered
  * without the draft, an inconsistency revised).
  */
-import { describe, test, before, after, beforeEach } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { ADMIN_KEY, startAssay, type TestAssay } from './helpers/assay.js';
-import { lastUser, startScriptedOpenAI, type ScriptedBody, type ScriptedOpenAI } from './helpers/scripted-openai.js';
+import { type TestAssay } from './helpers/assay.js';
+import { lastUser, scriptedGateway, type ScriptedBody, type ScriptedOpenAI } from './helpers/scripted-openai.js';
 
 let up: ScriptedOpenAI;
 let assay: TestAssay;
 let client: OpenAI;
+scriptedGateway({
+  routes: [{ name: 'grounded', targets: [{ model: 'up/gen' }], verify: { strategy: 'check', model: 'up/checker' } }],
+}, (gw) => ({ up, assay, client } = gw));
 
 const report = (x: unknown) => (x as { assay: { verification: Record<string, any> } }).assay.verification;
 const withAssay = (assay: Record<string, unknown>): {} => ({ assay });
@@ -28,21 +31,6 @@ const REVISED = 'Paris is the capital of France and has about 2.1 million inhabi
 const generator = () => (b: ScriptedBody) => ({ content: b.messages.length > 2 ? REVISED : DRAFT });
 const schemaName = (b: ScriptedBody) => (b.response_format as { json_schema?: { name?: string } } | undefined)?.json_schema?.name;
 
-before(async () => {
-  up = await startScriptedOpenAI();
-  assay = await startAssay({
-    providers: [{ id: 'up', type: 'openai', base_url: up.url, api_key: 'k', models: ['m'] }],
-    routes: [{ name: 'grounded', targets: [{ model: 'up/gen' }], verify: { strategy: 'check', model: 'up/checker' } }],
-  });
-  client = new OpenAI({ baseURL: `${assay.url}/v1`, apiKey: ADMIN_KEY, maxRetries: 0 });
-});
-after(async () => {
-  await assay?.stop();
-  await up?.close();
-});
-beforeEach(() => {
-  up.requests.length = 0;
-});
 
 describe('check: claims', () => {
   test('an unsupported claim is fed back, the revision passes; the verifier sees the context and the draft', async () => {

@@ -5,15 +5,21 @@
  * verified answer only, after verification), route config, reports, headers and trace spans.
  * `check` has its own file.
  */
-import { describe, test, before, after, beforeEach } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { ADMIN_KEY, startAssay, type TestAssay } from './helpers/assay.js';
-import { lastUser, startScriptedOpenAI, type ScriptedOpenAI } from './helpers/scripted-openai.js';
+import { lastUser, scriptedGateway, type ScriptedOpenAI } from './helpers/scripted-openai.js';
 
 let up: ScriptedOpenAI;
 let assay: TestAssay;
 let client: OpenAI;
+scriptedGateway({
+  routes: [
+    { name: 'strict-json', targets: [{ model: 'up/route-json' }], verify: { strategy: 'schema', max_retries: 1 } },
+    { name: 'voted', targets: [{ model: 'up/route-vote' }], verify: [{ strategy: 'vote', samples: 3, extract: 'last_line' }] },
+  ],
+}, (gw) => ({ up, assay, client } = gw));
 
 const report = (x: unknown) => (x as { assay: { verification: Record<string, any> } }).assay.verification;
 const withAssay = (assay: Record<string, unknown>): {} => ({ assay });
@@ -38,24 +44,6 @@ async function raw(body: Record<string, unknown>) {
   return fetch(`${assay.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
-before(async () => {
-  up = await startScriptedOpenAI();
-  assay = await startAssay({
-    providers: [{ id: 'up', type: 'openai', base_url: up.url, api_key: 'k', models: ['m'] }],
-    routes: [
-      { name: 'strict-json', targets: [{ model: 'up/route-json' }], verify: { strategy: 'schema', max_retries: 1 } },
-      { name: 'voted', targets: [{ model: 'up/route-vote' }], verify: [{ strategy: 'vote', samples: 3, extract: 'last_line' }] },
-    ],
-  });
-  client = new OpenAI({ baseURL: `${assay.url}/v1`, apiKey: ADMIN_KEY, maxRetries: 0 });
-});
-after(async () => {
-  await assay?.stop();
-  await up?.close();
-});
-beforeEach(() => {
-  up.requests.length = 0;
-});
 
 describe('schema', () => {
   test('valid at once: one call, passed, report and headers', async () => {

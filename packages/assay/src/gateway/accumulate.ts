@@ -3,7 +3,7 @@
  * tool calls accumulated by index (id, type and name from the first fragment, argument fragments
  * appended), finish reasons and usage. Presence of tool calls wins over a "stop" finish reason.
  */
-import type { ChatChoice, ChatCompletion, ChatCompletionChunk, ToolCall, Usage } from './types.js';
+import type { ChatChoice, ChatCompletion, ChatCompletionChunk, ChatResult, ToolCall, Usage } from './types.js';
 
 interface ChoiceState {
   content: string | null;
@@ -82,4 +82,12 @@ export class ChunkAccumulator {
       ...(this.usage ? { usage: this.usage } : {}),
     };
   }
+}
+
+/** A call's result as one completion: a response as is, a stream read to its end. */
+export async function wholeCompletion(result: ChatResult): Promise<ChatCompletion> {
+  if (result.kind === 'response') return result.response;
+  const acc = new ChunkAccumulator();
+  for await (const c of result.chunks) acc.add(c);
+  return acc.result();
 }

@@ -5,7 +5,7 @@
  * generation (under the caller's span, or as its own trace). Output that is not that JSON is an
  * error the caller gets back as a value; nothing here throws.
  */
-import { ChunkAccumulator } from '../gateway/accumulate.js';
+import { wholeCompletion as completion } from '../gateway/accumulate.js';
 import type { CallContext, ChatHandler } from '../gateway/spec.js';
 import type { ChatCompletion, ChatMessage, ChatRequest } from '../gateway/types.js';
 import { newTraceId } from '../tracing/ids.js';
@@ -109,12 +109,6 @@ export function parseFacts(content: string | null | undefined): { facts: string[
   return { facts: out };
 }
 
-async function completion(result: Awaited<ReturnType<ChatHandler>>): Promise<ChatCompletion> {
-  if (result.kind === 'response') return result.response;
-  const acc = new ChunkAccumulator();
-  for await (const c of result.chunks) acc.add(c);
-  return acc.result();
-}
 
 /** Asks `model` for the user's durable facts in `messages`. Never throws: failures come back as `error`. */
 export async function extractFacts(

@@ -9,7 +9,7 @@ import { contentText } from '../gateway/content.js';
 import type { CallContext, ChatHandler } from '../gateway/spec.js';
 import type { ChatCompletion, ChatMessage, ChatRequest } from '../gateway/types.js';
 import { UsageTotal } from '../gateway/usage.js';
-import { ChunkAccumulator } from '../gateway/accumulate.js';
+import { wholeCompletion } from '../gateway/accumulate.js';
 import type { Sandbox } from '../sandbox/index.js';
 import type { ScorerDeps } from '../evals/scorers/index.js';
 import type { Span } from '../tracing/span.js';
@@ -105,13 +105,7 @@ export class Verification {
     // A candidate made by the tool loop took one model call per step.
     const steps = Number(result.headers?.['x-assay-tool-steps'] ?? 1);
     if (Number.isInteger(steps) && steps > 1) this.calls += steps - 1;
-    let completion: ChatCompletion;
-    if (result.kind === 'response') completion = result.response;
-    else {
-      const acc = new ChunkAccumulator();
-      for await (const c of result.chunks) acc.add(c);
-      completion = acc.result();
-    }
+    const completion = await wholeCompletion(result);
     this.usage.add(completion.usage);
     return { completion, headers: result.headers ?? {}, content: contentText(completion.choices?.[0]?.message?.content) };
   }

@@ -6,6 +6,9 @@
  * finish chunk and a usage chunk), so both client paths are exercised. Every request is recorded.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { after, before, beforeEach } from 'node:test';
+import OpenAI from 'openai';
+import { ADMIN_KEY, startAssay, type TestAssay } from './assay.js';
 import { listenLocal } from './local-server.js';
 
 export interface ScriptedReply {
@@ -121,4 +124,34 @@ export async function startScriptedOpenAI(): Promise<ScriptedOpenAI> {
     scripts,
     close: local.close,
   };
+}
+
+/**
+ * A test file's gateway: a scripted upstream (provider id `up`) behind a real Assay with `config`
+ * (its `providers` are added after `up`), and an openai SDK client, handed to `ready` once up.
+ * Registers the file's before/after hooks, and clears the recorded requests before each test.
+ */
+export function scriptedGateway(config: Record<string, unknown>, ready: (gw: ScriptedGateway) => void): void {
+  const state = {} as ScriptedGateway;
+  // One hook does it all: Node 20 does not wait for one top-level before hook to end before starting the next.
+  before(async () => {
+    state.up = await startScriptedOpenAI();
+    const providers = [{ id: 'up', type: 'openai', base_url: state.up.url, api_key: 'k', models: ['m'] }, ...((config.providers as unknown[]) ?? [])];
+    state.assay = await startAssay({ ...config, providers });
+    state.client = new OpenAI({ baseURL: `${state.assay.url}/v1`, apiKey: ADMIN_KEY, maxRetries: 0 });
+    ready(state);
+  });
+  after(async () => {
+    await state.assay?.stop();
+    await state.up?.close();
+  });
+  beforeEach(() => {
+    if (state.up) state.up.requests.length = 0;
+  });
+}
+
+export interface ScriptedGateway {
+  up: ScriptedOpenAI;
+  assay: TestAssay;
+  client: OpenAI;
 }

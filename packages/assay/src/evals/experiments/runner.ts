@@ -5,7 +5,7 @@
  * by the item's and the experiment's assertions; results are written as they finish.
  */
 import { setMaxListeners } from 'node:events';
-import { ChunkAccumulator } from '../../gateway/accumulate.js';
+import { wholeCompletion } from '../../gateway/accumulate.js';
 import { usageFields } from '../../gateway/router/index.js';
 import type { CallContext, ChatHandler } from '../../gateway/spec.js';
 import type { ChatCompletion, ChatMessage, ChatRequest } from '../../gateway/types.js';
@@ -75,11 +75,7 @@ export function buildRequest(def: ExperimentDefinition, variant: VariantSpec, it
 }
 
 async function complete(chat: ChatHandler, req: ChatRequest, ctx: CallContext): Promise<ChatCompletion> {
-  const result = await chat(req, ctx);
-  if (result.kind === 'response') return result.response;
-  const acc = new ChunkAccumulator();
-  for await (const chunk of result.chunks) acc.add(chunk);
-  return acc.result();
+  return wholeCompletion(await chat(req, ctx));
 }
 
 export async function runExperiment(id: string, def: ExperimentDefinition, items: InlineItem[], deps: RunnerDeps, hooks: RunHooks, skip: Set<string> = new Set()): Promise<void> {

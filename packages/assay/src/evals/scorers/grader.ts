@@ -5,10 +5,10 @@
  * checks the answer: a failed call, an answer that is not JSON, or JSON that does not match the
  * schema is a GraderFailure carrying the rendered prompt and the raw answer for the result.
  */
-import { ChunkAccumulator } from '../../gateway/accumulate.js';
+import { wholeCompletion } from '../../gateway/accumulate.js';
 import type { CallContext, ChatHandler } from '../../gateway/spec.js';
 import { contentText as textOf } from '../../gateway/content.js';
-import type { ChatCompletion, ChatMessage } from '../../gateway/types.js';
+import type { ChatMessage } from '../../gateway/types.js';
 import type { Span } from '../../tracing/span.js';
 import { compileSchema, formatIssues } from './json-schema.js';
 import type { GradeFn, GradingMetadata } from './types.js';
@@ -27,14 +27,7 @@ export function graderFromChat(chat: ChatHandler, makeCtx: () => CallContext): G
     const signal = opts.signal ? AbortSignal.any([base.signal, opts.signal]) : base.signal;
     const ctx: CallContext = { ...base, traceId: span.traceId, signal, span };
     try {
-      const result = await chat({ ...req, stream: false }, ctx);
-      let completion: ChatCompletion;
-      if (result.kind === 'response') completion = result.response;
-      else {
-        const acc = new ChunkAccumulator();
-        for await (const c of result.chunks) acc.add(c);
-        completion = acc.result();
-      }
+      const completion = await wholeCompletion(await chat({ ...req, stream: false }, ctx));
       const choice = completion.choices?.[0];
       const refusal = choice?.message?.refusal;
       if (refusal) throw new Error(`the grader refused: ${refusal}`);
