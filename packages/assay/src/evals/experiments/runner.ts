@@ -6,6 +6,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { wholeCompletion } from '../../gateway/accumulate.js';
+import { contentText } from '../../gateway/content.js';
 import { usageFields } from '../../gateway/router/index.js';
 import type { CallContext, ChatHandler } from '../../gateway/spec.js';
 import type { ChatCompletion, ChatMessage, ChatRequest } from '../../gateway/types.js';
@@ -51,8 +52,7 @@ interface Task {
   repeat: number;
 }
 
-const textOf = (m: ChatMessage): string =>
-  typeof m.content === 'string' ? m.content : Array.isArray(m.content) ? m.content.map((p) => (typeof p.text === 'string' ? p.text : '')).join('') : '';
+const textOf = (m: ChatMessage): string => contentText(m.content);
 
 /** The request for one run: the variant's template (or registry prompt) with the item's vars, then the item's own messages. */
 export function buildRequest(def: ExperimentDefinition, variant: VariantSpec, item: InlineItem, render: RenderFn): ChatRequest {
@@ -65,7 +65,7 @@ export function buildRequest(def: ExperimentDefinition, variant: VariantSpec, it
   const req: ChatRequest = { ...(variant.params ?? {}), model: variant.model, messages, stream: false };
   if (variant.prompt) {
     // Resolved by the pipeline's prompt layer: the trace records the prompt's name and version.
-    req.assay = { prompt: { name: variant.prompt.name, ...(variant.prompt.version ? { version: variant.prompt.version } : {}), ...(variant.prompt.label ? { label: variant.prompt.label } : {}), variables: vars } };
+    req.assay = { ...(req.assay ?? {}), prompt: { name: variant.prompt.name, ...(variant.prompt.version ? { version: variant.prompt.version } : {}), ...(variant.prompt.label ? { label: variant.prompt.label } : {}), variables: vars } };
   }
   if (messages.length === 0 && !variant.prompt) {
     throw new Error(`item ${item.id} has no messages and variant ${variant.id} has no prompt: nothing to send`);
