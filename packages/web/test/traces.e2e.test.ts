@@ -195,6 +195,19 @@ describe('traces, trace detail and sessions', { skip: browserSkip }, () => {
     await args.waitFor();
     assert.equal(await args.textContent(), JSON.stringify({ city: 'Paris' }, null, 2));
     await d.page.getByText('Tools (1)').waitFor();
+
+    // A verified call: the verdict on the call, on the verify span and on each sample.
+    const verified = await chat({ model: 'up/gpt-4o-mini', messages: [{ role: 'user', content: 'Verify me' }], assay: { verify: { strategy: 'vote', samples: 3 } } });
+    await d.assay.flush();
+    await d.open(`/traces/${verified.headers.get('x-assay-trace-id')}`);
+    const field = (label: string) => d.page.locator('dt', { hasText: new RegExp(`^${label}$`) }).locator('xpath=following-sibling::dd[1]');
+    await field('Verification').getByText('passed · vote · confidence 1 · 3 model calls').waitFor();
+    await field('Verification').getByText('3 of 3 samples agree').waitFor();
+    const vtree = d.page.getByRole('list', { name: 'Observation tree' });
+    await vtree.getByRole('button', { name: /verify:vote/ }).click();
+    await field('Verification').getByText(/^passed · vote · confidence 1/).waitFor();
+    await vtree.getByRole('button', { name: /sample 2/ }).click();
+    await field('Verification').getByText(/^pass/).waitFor();
   });
 
   test('an unknown trace is a message, not a blank page', async () => {

@@ -105,7 +105,7 @@ export function verifyLayer(deps: VerifyDeps): Layer {
       const report: VerificationReport = { ...outcome.report, calls: v.calls, tokens: v.usage.total, ms };
       const chain = chainName(spec);
       const headers = { ...outcome.headers, ...headersOf(report, chain), 'x-assay-upstream-ms': ms.toFixed(3) };
-      ctx.span.meta({ verification: { strategy: chain, verdict: report.verdict, confidence: report.confidence, calls: report.calls } });
+      ctx.span.meta({ verification: { strategy: chain, verdict: report.verdict, confidence: report.confidence, calls: report.calls, reason: report.reason } });
 
       let completion = outcome.completion;
       if (report.verdict === 'failed' || report.verdict === 'abstained' || !completion) {

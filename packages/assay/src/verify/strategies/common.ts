@@ -96,7 +96,7 @@ export function endAttempt(span: Span, a: AttemptReport): void {
   const { inner: _inner, ...rest } = a;
   span.meta({ verdict: a.verdict, ...(a.reason ? { reason: a.reason } : {}), ...(a.score !== undefined ? { score: a.score } : {}) });
   if (a.verdict !== 'pass') span.set({ level: 'WARNING' });
-  span.end({ metadata: { ...span.observation.metadata, attempt: rest } });
+  span.end({ metadata: { ...span.observation.metadata, verify_attempt: rest } });
 }
 
 /** The outcome when the model called a client tool: returned as is, unverified. */

@@ -110,6 +110,14 @@ function RequestExtras({ input }: { input: Obj }) {
   );
 }
 
+/** What the verification layer recorded: on the call (its summary), a `verify:*` span, or one of its attempts. */
+function verificationOf(o: Observation): Obj | null {
+  const m = isObj(o.metadata) ? o.metadata : null;
+  if (!m) return null;
+  if (isObj(m.verification)) return m.verification;
+  return typeof m.verdict === 'string' && (o.name.startsWith('verify:') || isObj(m.verify_attempt)) ? m : null;
+}
+
 export function ObservationView({ o, all, t0, scores, onSelect }: { o: Observation; all: Observation[]; t0: number; scores: Score[]; onSelect: (id: string) => void }) {
   const attempts = all.filter((c) => c.parent_id === o.id && isAttempt(c));
   const cd = o.cost_details ?? {};
@@ -117,6 +125,7 @@ export function ObservationView({ o, all, t0, scores, onSelect }: { o: Observati
   const inputMsgs = useMemo(() => toMessages(o.input), [o.input]);
   const hasTokens = o.input_tokens !== null || o.output_tokens !== null || o.total_tokens !== null;
   const metaAttempt = isAttempt(o) ? (o.metadata as Obj) : null;
+  const verification = verificationOf(o);
 
   return (
     <article className="obs" aria-labelledby="obs-title">
@@ -180,6 +189,15 @@ export function ObservationView({ o, all, t0, scores, onSelect }: { o: Observati
           <Field label="Prompt">
             {o.prompt_name}
             {o.prompt_version !== null ? ` v${o.prompt_version}` : ''}
+          </Field>
+        )}
+        {verification && (
+          <Field label="Verification">
+            {String(verification.verdict)}
+            {typeof verification.strategy === 'string' ? ` · ${verification.strategy}` : ''}
+            {typeof verification.confidence === 'number' ? ` · confidence ${Math.round(verification.confidence * 1000) / 1000}` : ''}
+            {typeof verification.calls === 'number' ? ` · ${verification.calls} model calls` : ''}
+            {typeof verification.reason === 'string' && <div className="muted small">{verification.reason}</div>}
           </Field>
         )}
         {o.level && <Field label="Level">{o.level}</Field>}
