@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
-import { ADMIN_KEY, startAssay, type TestAssay } from './helpers/assay.js';
+import { ADMIN_KEY, startAssay, type TestAssay, expectJson } from './helpers/assay.js';
 import { emptyObservation } from '../src/tracing/span.js';
 
 const SECRET = 'whsec-test-0123456789abcdef';
@@ -110,12 +110,6 @@ let broken: Receiver;
 let smtp: Awaited<ReturnType<typeof startSmtp>>;
 let assay: TestAssay;
 
-async function json(res: Response, status: number) {
-  const body = await res.text();
-  assert.equal(res.status, status, body);
-  return JSON.parse(body);
-}
-const post = (path: string, body: unknown) => assay.api(path, { method: 'POST', body: JSON.stringify(body) });
 const patch = (path: string, body: unknown) => assay.api(path, { method: 'PATCH', body: JSON.stringify(body) });
 
 async function chat(route: string, n: number) {
@@ -154,14 +148,14 @@ after(async () => {
 
 describe('channels', () => {
   test('webhook: created with a masked secret; a test notification arrives signed', async () => {
-    const ch = await json(await post('/api/channels', { name: 'ops hook', type: 'webhook', config: { url: `${hook.url}/assay`, secret: SECRET } }), 201);
+    const ch = await expectJson(await assay.post('/api/channels', { name: 'ops hook', type: 'webhook', config: { url: `${hook.url}/assay`, secret: SECRET } }), 201);
     assert.match(ch.id, /^chan_/);
     assert.equal(ch.config.secret, '****cdef');
     assert.equal(ch.enabled, true);
-    assert.equal(JSON.stringify(await json(await assay.api(`/api/channels/${ch.id}`), 200)).includes(SECRET), false);
-    assert.equal(JSON.stringify(await json(await assay.api('/api/channels'), 200)).includes(SECRET), false);
+    assert.equal(JSON.stringify(await expectJson(await assay.api(`/api/channels/${ch.id}`), 200)).includes(SECRET), false);
+    assert.equal(JSON.stringify(await expectJson(await assay.api('/api/channels'), 200)).includes(SECRET), false);
 
-    const d = await json(await post(`/api/channels/${ch.id}/test`, {}), 200);
+    const d = await expectJson(await assay.post(`/api/channels/${ch.id}/test`, {}), 200);
     assert.deepEqual([d.ok, d.attempts, d.status, d.error], [true, 1, 200, null]);
     const got = hook.got.at(-1)!;
     assert.equal(got.path, '/assay');
@@ -174,45 +168,45 @@ describe('channels', () => {
   });
 
   test('validation: unknown type, missing secret, bad URL → 400 that says what to fix', async () => {
-    let e = await json(await post('/api/channels', { name: 'x', type: 'pager', config: {} }), 400);
+    let e = await expectJson(await assay.post('/api/channels', { name: 'x', type: 'pager', config: {} }), 400);
     assert.match(e.error.message, /type must be one of webhook, slack, email/);
-    e = await json(await post('/api/channels', { name: 'x', type: 'webhook', config: { url: hook.url } }), 400);
+    e = await expectJson(await assay.post('/api/channels', { name: 'x', type: 'webhook', config: { url: hook.url } }), 400);
     assert.match(e.error.message, /config\.secret is required/);
-    e = await json(await post('/api/channels', { name: 'x', type: 'slack', config: { url: 'ftp://x' } }), 400);
+    e = await expectJson(await assay.post('/api/channels', { name: 'x', type: 'slack', config: { url: 'ftp://x' } }), 400);
     assert.match(e.error.message, /config\.url.*http:\/\/ or https:\/\//);
-    e = await json(await post('/api/channels', { name: 'x', type: 'email', config: { to: ['not-an-address'] } }), 400);
+    e = await expectJson(await assay.post('/api/channels', { name: 'x', type: 'email', config: { to: ['not-an-address'] } }), 400);
     assert.match(e.error.message, /config\.to\[0\]: each recipient in config\.to must be an email address/);
   });
 
   test('a receiver that fails 5 deliveries in a row gets its channel disabled with the reason', async () => {
-    const ch = await json(await post('/api/channels', { name: 'flaky', type: 'webhook', config: { url: broken.url, secret: SECRET } }), 201);
+    const ch = await expectJson(await assay.post('/api/channels', { name: 'flaky', type: 'webhook', config: { url: broken.url, secret: SECRET } }), 201);
     for (let i = 1; i <= 5; i++) {
-      const d = await json(await post(`/api/channels/${ch.id}/test`, {}), 200);
+      const d = await expectJson(await assay.post(`/api/channels/${ch.id}/test`, {}), 200);
       assert.deepEqual([d.ok, d.status, d.attempts, d.disabled], [false, 500, 2, i === 5]);
       assert.match(d.error, /answered HTTP 500: receiver exploded/);
     }
     assert.equal(broken.got.length, 10, 'each delivery was tried twice');
-    const g = await json(await assay.api(`/api/channels/${ch.id}`), 200);
+    const g = await expectJson(await assay.api(`/api/channels/${ch.id}`), 200);
     assert.equal(g.enabled, false);
     assert.equal(g.consecutive_failures, 5);
     assert.match(g.disabled_reason, /after 5 consecutive failed deliveries; last error: .*HTTP 500.*PATCH \/api\/channels\/chan_\w+ \{"enabled": true\}/);
 
-    const on = await json(await patch(`/api/channels/${ch.id}`, { enabled: true }), 200);
+    const on = await expectJson(await patch(`/api/channels/${ch.id}`, { enabled: true }), 200);
     assert.deepEqual([on.enabled, on.consecutive_failures, on.disabled_reason], [true, 0, null]);
   });
 });
 
 describe('rules', () => {
   test('error rate on a failing route: ALERT to webhook, Slack and email, history, then recovery', async () => {
-    const wh = await json(await post('/api/channels', { name: 'hook', type: 'webhook', config: { url: hook.url, secret: SECRET } }), 201);
-    const sl = await json(await post('/api/channels', { name: 'slack', type: 'slack', config: { url: `${slack.url}/services/T1/B2/abcdefgh` } }), 201);
+    const wh = await expectJson(await assay.post('/api/channels', { name: 'hook', type: 'webhook', config: { url: hook.url, secret: SECRET } }), 201);
+    const sl = await expectJson(await assay.post('/api/channels', { name: 'slack', type: 'slack', config: { url: `${slack.url}/services/T1/B2/abcdefgh` } }), 201);
     assert.equal(sl.config.url, `${slack.url}/****efgh`);
-    const em = await json(await post('/api/channels', { name: 'mail', type: 'email', config: { to: ['oncall@example.com'] } }), 201);
+    const em = await expectJson(await assay.post('/api/channels', { name: 'mail', type: 'email', config: { to: ['oncall@example.com'] } }), 201);
 
     await chat('broken', 3);
     await chat('smart', 2);
-    const rule = await json(
-      await post('/api/alerts', {
+    const rule = await expectJson(
+      await assay.post('/api/alerts', {
         name: 'Broken route errors',
         metric: 'error_rate',
         filters: { route: 'broken' },
@@ -227,7 +221,7 @@ describe('rules', () => {
     assert.deepEqual([rule.state, rule.no_data, rule.renotify_s, rule.enabled], ['OK', 'no_data', 0, true]);
 
     const hookBefore = hook.got.length;
-    const r = await json(await post(`/api/alerts/${rule.id}/evaluate`, {}), 200);
+    const r = await expectJson(await assay.post(`/api/alerts/${rule.id}/evaluate`, {}), 200);
     assert.equal(r.state, 'ALERT');
     assert.equal(r.last_value, 1);
     assert.deepEqual([r.transition.from_state, r.transition.to_state], ['OK', 'ALERT']);
@@ -271,12 +265,12 @@ describe('rules', () => {
     assert.match(text, /Condition: error_rate for route=broken over 600 s > 0\.5 \(warning at 0\.2\)/);
 
     // Evaluating again in the same state sends nothing (renotify_s 0).
-    const again = await json(await post(`/api/alerts/${rule.id}/evaluate`, {}), 200);
+    const again = await expectJson(await assay.post(`/api/alerts/${rule.id}/evaluate`, {}), 200);
     assert.deepEqual([again.state, again.transition, again.deliveries], ['ALERT', null, []]);
 
     // Pointing the rule at the healthy route recovers it: one recovery notice with the same key.
-    await json(await patch(`/api/alerts/${rule.id}`, { filters: { route: 'smart' } }), 200);
-    const ok = await json(await post(`/api/alerts/${rule.id}/evaluate`, {}), 200);
+    await expectJson(await patch(`/api/alerts/${rule.id}`, { filters: { route: 'smart' } }), 200);
+    const ok = await expectJson(await assay.post(`/api/alerts/${rule.id}/evaluate`, {}), 200);
     assert.equal(ok.state, 'OK');
     assert.equal(ok.last_value, 0);
     const rec = hook.got.at(-1)!;
@@ -287,33 +281,33 @@ describe('rules', () => {
     assert.match(smtp.mails.at(-1)!.raw, /^Subject: \[Assay\] \[RECOVERED\] Broken route errors\r?$/m);
 
     // History, newest first, in cursor pages.
-    const h1 = await json(await assay.api(`/api/alerts/${rule.id}/history?limit=1`), 200);
+    const h1 = await expectJson(await assay.api(`/api/alerts/${rule.id}/history?limit=1`), 200);
     assert.deepEqual([h1.data[0].from_state, h1.data[0].to_state], ['ALERT', 'OK']);
     assert.ok(h1.next_cursor);
-    const h2 = await json(await assay.api(`/api/alerts/${rule.id}/history?limit=1&cursor=${h1.next_cursor}`), 200);
+    const h2 = await expectJson(await assay.api(`/api/alerts/${rule.id}/history?limit=1&cursor=${h1.next_cursor}`), 200);
     assert.deepEqual([h2.data[0].from_state, h2.data[0].to_state, h2.data[0].value], ['OK', 'ALERT', 1]);
     assert.equal(h2.next_cursor, null);
 
-    const got = await json(await assay.api(`/api/alerts/${rule.id}`), 200);
+    const got = await expectJson(await assay.api(`/api/alerts/${rule.id}`), 200);
     assert.equal(got.state, 'OK');
-    const list = await json(await assay.api('/api/alerts'), 200);
+    const list = await expectJson(await assay.api('/api/alerts'), 200);
     assert.ok(list.data.some((x: { id: string }) => x.id === rule.id));
 
     // A channel used by a rule cannot be deleted; a rule can, then its channels can.
-    let e = await json(await assay.api(`/api/channels/${wh.id}`, { method: 'DELETE' }), 409);
+    let e = await expectJson(await assay.api(`/api/channels/${wh.id}`, { method: 'DELETE' }), 409);
     assert.match(e.error.message, /used by alert rule/);
-    await json(await assay.api(`/api/alerts/${rule.id}`, { method: 'DELETE' }), 200);
-    await json(await assay.api(`/api/alerts/${rule.id}`), 404);
-    await json(await assay.api(`/api/channels/${wh.id}`, { method: 'DELETE' }), 200);
-    e = await json(await assay.api(`/api/channels/${wh.id}`), 404);
+    await expectJson(await assay.api(`/api/alerts/${rule.id}`, { method: 'DELETE' }), 200);
+    await expectJson(await assay.api(`/api/alerts/${rule.id}`), 404);
+    await expectJson(await assay.api(`/api/channels/${wh.id}`, { method: 'DELETE' }), 200);
+    e = await expectJson(await assay.api(`/api/channels/${wh.id}`), 404);
     assert.match(e.error.message, /no channel/);
   });
 
   test('no data: a rate over an empty window goes to NO_DATA (policy no_data) or stays OK (policy ok)', async () => {
-    const a = await json(await post('/api/alerts', { name: 'nd', metric: 'latency_p95', filters: { route: 'nothing-here' }, window_s: 60, operator: '>', threshold: 1000 }), 201);
-    assert.equal((await json(await post(`/api/alerts/${a.id}/evaluate`, {}), 200)).state, 'NO_DATA');
-    const b = await json(await post('/api/alerts', { name: 'nd-ok', metric: 'latency_p95', filters: { route: 'nothing-here' }, window_s: 60, operator: '>', threshold: 1000, no_data: 'ok' }), 201);
-    const rb = await json(await post(`/api/alerts/${b.id}/evaluate`, {}), 200);
+    const a = await expectJson(await assay.post('/api/alerts', { name: 'nd', metric: 'latency_p95', filters: { route: 'nothing-here' }, window_s: 60, operator: '>', threshold: 1000 }), 201);
+    assert.equal((await expectJson(await assay.post(`/api/alerts/${a.id}/evaluate`, {}), 200)).state, 'NO_DATA');
+    const b = await expectJson(await assay.post('/api/alerts', { name: 'nd-ok', metric: 'latency_p95', filters: { route: 'nothing-here' }, window_s: 60, operator: '>', threshold: 1000, no_data: 'ok' }), 201);
+    const rb = await expectJson(await assay.post(`/api/alerts/${b.id}/evaluate`, {}), 200);
     assert.deepEqual([rb.state, rb.last_value, rb.transition], ['OK', null, null]);
   });
 
@@ -331,17 +325,17 @@ describe('rules', () => {
       [{ ...base, surprise: 1 }, /surprise/],
     ];
     for (const [body, re] of cases) {
-      const e = await json(await post('/api/alerts', body), 400);
+      const e = await expectJson(await assay.post('/api/alerts', body), 400);
       assert.match(e.error.message, re);
     }
-    await json(await patch('/api/alerts/rule_nope', { threshold: 1 }), 404);
-    await json(await post('/api/alerts/rule_nope/evaluate', {}), 404);
-    const e = await json(await assay.api('/api/alerts?limit=0'), 400);
+    await expectJson(await patch('/api/alerts/rule_nope', { threshold: 1 }), 404);
+    await expectJson(await assay.post('/api/alerts/rule_nope/evaluate', {}), 404);
+    const e = await expectJson(await assay.api('/api/alerts?limit=0'), 400);
     assert.match(e.error.message, /limit/);
   });
 
   test('scopes: a read key lists rules and channels but cannot change them', async () => {
-    const k = await json(await post('/api/keys', { name: 'viewer', scopes: ['read'] }), 201);
+    const k = await expectJson(await assay.post('/api/keys', { name: 'viewer', scopes: ['read'] }), 201);
     const get = await assay.api('/api/alerts', { key: k.key });
     assert.equal(get.status, 200);
     assert.equal((await assay.api('/api/channels', { key: k.key })).status, 200);
@@ -352,7 +346,7 @@ describe('rules', () => {
   });
 
   test('notify (used by budgets) delivers kind "budget" through the same channels', async () => {
-    const ch = await json(await post('/api/channels', { name: 'budget hook', type: 'webhook', config: { url: hook.url, secret: SECRET } }), 201);
+    const ch = await expectJson(await assay.post('/api/channels', { name: 'budget hook', type: 'webhook', config: { url: hook.url, secret: SECRET } }), 201);
     const [d] = await assay.deps.alerts.notify('default', [ch.id], {
       kind: 'budget', dedupe_key: 'budget_x:2026-01', state: 'ALERT', title: 'Budget "team" exceeded', message: 'spent $12 of $10 this month', details: { value: 12, limit: 10 },
     });
@@ -367,11 +361,11 @@ test('email channels need alerts.smtp; the scheduler evaluates rules on its own'
   const receiver = await startReceiver();
   const fast = await startAssay({ alerts: { interval_ms: 100 } });
   try {
-    const e = await json(await fast.api('/api/channels', { method: 'POST', body: JSON.stringify({ name: 'm', type: 'email', config: { to: ['a@example.com'] } }) }), 400);
+    const e = await expectJson(await fast.api('/api/channels', { method: 'POST', body: JSON.stringify({ name: 'm', type: 'email', config: { to: ['a@example.com'] } }) }), 400);
     assert.match(e.error.message, /configure alerts\.smtp/);
 
-    const ch = await json(await fast.api('/api/channels', { method: 'POST', body: JSON.stringify({ name: 'h', type: 'webhook', config: { url: receiver.url, secret: SECRET } }) }), 201);
-    const rule = await json(
+    const ch = await expectJson(await fast.api('/api/channels', { method: 'POST', body: JSON.stringify({ name: 'h', type: 'webhook', config: { url: receiver.url, secret: SECRET } }) }), 201);
+    const rule = await expectJson(
       await fast.api('/api/alerts', {
         method: 'POST',
         body: JSON.stringify({ name: 'Traffic', metric: 'requests', filters: { tag: 'checkout' }, window_s: 300, operator: '>', threshold: 2, channel_ids: [ch.id] }),
@@ -388,7 +382,7 @@ test('email channels need alerts.smtp; the scheduler evaluates rules on its own'
     const alert = receiver.got.find((g) => g.json.kind === 'alert')!;
     assert.equal(alert.json.value, 3);
     assert.ok(verify(SECRET, alert.headers, alert.raw));
-    const r = await json(await fast.api(`/api/alerts/${rule.id}`), 200);
+    const r = await expectJson(await fast.api(`/api/alerts/${rule.id}`), 200);
     assert.equal(r.state, 'ALERT');
     assert.ok(r.last_evaluated_at >= now);
   } finally {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emptyObservation } from '../src/tracing/span.js';
 import type { Dataset, DatasetItem, DatasetVersion, WriteResult } from '../src/datasets/types.js';
-import { ADMIN_KEY, startAssay, type TestAssay } from './helpers/assay.js';
+import { ADMIN_KEY, startAssay, type TestAssay, expectJson, expectError } from './helpers/assay.js';
 import { runCli } from './helpers/cli.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { storeKinds } from './helpers/stores.js';
@@ -48,22 +48,9 @@ for (const kind of storeKinds) {
     let assay: TestAssay;
     let store: ReturnType<(typeof kind)['make']>;
     let readKey: string;
-
-    const json = async <T>(res: Response, status: number): Promise<T> => {
-      const text = await res.text();
-      assert.equal(res.status, status, text);
-      return JSON.parse(text) as T;
-    };
-    const error = async (res: Response, status: number, code: string, message?: RegExp) => {
-      const body = await json<ErrorBody>(res, status);
-      assert.equal(body.error.code, code, body.error.message);
-      if (message) assert.match(body.error.message, message);
-      return body.error;
-    };
-    const post = (path: string, body: unknown, key?: string) => assay.api(path, { method: 'POST', body: JSON.stringify(body), key });
     const raw = (path: string, body: string, contentType: string, method = 'POST') =>
       fetch(assay.url + path, { method, body, headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': contentType } });
-    const items = async (name: string, query = '') => json<ItemsPage>(await assay.api(`/api/datasets/${name}/items${query}`), 200);
+    const items = async (name: string, query = '') => expectJson<ItemsPage>(await assay.api(`/api/datasets/${name}/items${query}`), 200);
     const exportText = async (name: string, query: string) => {
       const res = await assay.api(`/api/datasets/${name}/export${query}`);
       const text = await res.text();
@@ -75,7 +62,7 @@ for (const kind of storeKinds) {
       store = kind.make();
       up = await startFakeOpenAI();
       assay = await startAssay({ providers: [{ id: 'up', type: 'openai', base_url: up.url }] }, { databaseUrl: store.url });
-      readKey = (await json<{ key: string }>(await post('/api/keys', { name: 'reader', scopes: ['read'] }), 201)).key;
+      readKey = (await expectJson<{ key: string }>(await assay.post('/api/keys', { name: 'reader', scopes: ['read'] }), 201)).key;
     });
     after(async () => {
       await assay?.stop();
@@ -84,26 +71,26 @@ for (const kind of storeKinds) {
     });
 
     test('create, list, get; names are checked; writes need the admin scope', async () => {
-      const d = await json<Dataset>(await post('/api/datasets', { name: 'support/qa', description: 'support questions', metadata: { owner: 'ops' } }), 201);
+      const d = await expectJson<Dataset>(await assay.post('/api/datasets', { name: 'support/qa', description: 'support questions', metadata: { owner: 'ops' } }), 201);
       assert.match(d.id, /^ds_/);
       assert.deepEqual([d.name, d.version, d.items, d.description], ['support/qa', 0, 0, 'support questions']);
-      await error(await post('/api/datasets', { name: 'support/qa' }), 409, 'already_exists', /exists already/);
-      await error(await post('/api/datasets', { name: 'bad name!' }), 400, 'invalid_name', /letters, digits/);
-      await error(await post('/api/datasets', { name: 'x', colour: 'red' }), 400, 'invalid_request', /colour/);
-      await error(await post('/api/datasets', { name: 'x' }, readKey), 403, 'insufficient_scope');
-      const got = await json<Dataset>(await assay.api('/api/datasets/support%2Fqa', { key: readKey }), 200);
+      await expectError(await assay.post('/api/datasets', { name: 'support/qa' }), 409, 'already_exists', /exists already/);
+      await expectError(await assay.post('/api/datasets', { name: 'bad name!' }), 400, 'invalid_name', /letters, digits/);
+      await expectError(await assay.post('/api/datasets', { name: 'x', colour: 'red' }), 400, 'invalid_request', /colour/);
+      await expectError(await assay.post('/api/datasets', { name: 'x' }, readKey), 403, 'insufficient_scope');
+      const got = await expectJson<Dataset>(await assay.api('/api/datasets/support%2Fqa', { key: readKey }), 200);
       assert.equal(got.id, d.id);
-      assert.equal((await json<Dataset>(await assay.api(`/api/datasets/${d.id}`), 200)).name, 'support/qa', 'by id too');
-      await error(await assay.api('/api/datasets/nope/items'), 404, 'dataset_not_found', /no dataset nope/);
+      assert.equal((await expectJson<Dataset>(await assay.api(`/api/datasets/${d.id}`), 200)).name, 'support/qa', 'by id too');
+      await expectError(await assay.api('/api/datasets/nope/items'), 404, 'dataset_not_found', /no dataset nope/);
     });
 
     test('import CSV (raw body) and JSONL (multipart, upsert); items, versions and the list show them', async () => {
-      let r = await json<WriteResult>(await raw('/api/datasets/support%2Fqa/import', CSV, 'text/csv'), 200);
+      let r = await expectJson<WriteResult>(await raw('/api/datasets/support%2Fqa/import', CSV, 'text/csv'), 200);
       assert.deepEqual([r.version, r.added, r.updated, r.removed], [1, 3, 0, 0]);
       const form = new FormData();
       form.append('file', new Blob([JSONL]), 'more.jsonl');
       const res = await fetch(`${assay.url}/api/datasets/support%2Fqa/import?mode=upsert`, { method: 'POST', body: form, headers: { authorization: `Bearer ${ADMIN_KEY}` } });
-      r = await json<WriteResult>(res, 200);
+      r = await expectJson<WriteResult>(res, 200);
       assert.deepEqual([r.version, r.added], [2, 3]);
 
       const page = await items('support%2Fqa', '?limit=4');
@@ -121,37 +108,37 @@ for (const kind of storeKinds) {
       assert.deepEqual(rest.data.map((i) => i.expected), [null, ['4', 'four']]);
       assert.equal(rest.next_cursor, null);
 
-      const list = await json<{ data: Dataset[] }>(await assay.api('/api/datasets', { key: readKey }), 200);
+      const list = await expectJson<{ data: Dataset[] }>(await assay.api('/api/datasets', { key: readKey }), 200);
       assert.deepEqual(list.data.map((d) => [d.name, d.version, d.items]), [['support/qa', 2, 6]]);
-      const versions = await json<{ data: DatasetVersion[] }>(await assay.api('/api/datasets/support%2Fqa/versions'), 200);
+      const versions = await expectJson<{ data: DatasetVersion[] }>(await assay.api('/api/datasets/support%2Fqa/versions'), 200);
       assert.deepEqual(versions.data.map((v) => [v.version, v.origin, v.added, v.items]), [[0, 'create', 0, 0], [1, 'import', 3, 3], [2, 'import', 3, 6]]);
 
       // an item written again as it is: nothing changes, no version
-      const same = await json<WriteResult>(await raw('/api/datasets/support%2Fqa/import?mode=upsert', JSONL.split('\n')[0], 'application/x-ndjson'), 200);
+      const same = await expectJson<WriteResult>(await raw('/api/datasets/support%2Fqa/import?mode=upsert', JSONL.split('\n')[0], 'application/x-ndjson'), 200);
       assert.deepEqual([same.version, same.unchanged], [2, 1], 'chat-1 unchanged: no new version');
     });
 
     test('edit and delete make new versions; old versions stay readable', async () => {
       const chat = (await items('support%2Fqa')).data[3];
-      const patched = await json<{ version: number; item: DatasetItem }>(
+      const patched = await expectJson<{ version: number; item: DatasetItem }>(
         await raw(`/api/datasets/support%2Fqa/items/${chat.id}`, JSON.stringify({ expected: 'hello there', metadata: { reviewed: true } }), 'application/json', 'PATCH'),
         200,
       );
       assert.equal(patched.version, 3);
       assert.equal(patched.item.expected, 'hello there');
-      const del = await json<{ version: number }>(await assay.api(`/api/datasets/support%2Fqa/items/${chat.id}`, { method: 'DELETE' }), 200);
+      const del = await expectJson<{ version: number }>(await assay.api(`/api/datasets/support%2Fqa/items/${chat.id}`, { method: 'DELETE' }), 200);
       assert.equal(del.version, 4);
-      const added = await json<WriteResult>(await post('/api/datasets/support%2Fqa/items', { items: [{ id: 'new/1', vars: { question: 'new?' } }] }), 200);
+      const added = await expectJson<WriteResult>(await assay.post('/api/datasets/support%2Fqa/items', { items: [{ id: 'new/1', vars: { question: 'new?' } }] }), 200);
       assert.deepEqual([added.version, added.ids], [5, ['new/1']]);
-      assert.equal((await json<DatasetItem>(await assay.api('/api/datasets/support%2Fqa/items/new%2F1'), 200)).id, 'new/1');
+      assert.equal((await expectJson<DatasetItem>(await assay.api('/api/datasets/support%2Fqa/items/new%2F1'), 200)).id, 'new/1');
 
       assert.equal((await items('support%2Fqa', '?version=2')).data.find((i) => i.id === 'chat-1')?.expected, 'hello');
       assert.equal((await items('support%2Fqa', '?version=3')).data.find((i) => i.id === 'chat-1')?.expected, 'hello there');
       assert.equal((await items('support%2Fqa', '?version=4')).data.find((i) => i.id === 'chat-1'), undefined);
       assert.equal((await items('support%2Fqa')).data.length, 6);
-      await error(await assay.api('/api/datasets/support%2Fqa/items?version=9'), 404, 'version_not_found', /versions are 0 to 5/);
-      await error(await raw('/api/datasets/support%2Fqa/items/nope', '{"expected":"x"}', 'application/json', 'PATCH'), 404, 'item_not_found');
-      await error(await raw('/api/datasets/support%2Fqa/items/new%2F1', '{}', 'application/json', 'PATCH'), 400, 'invalid_request', /nothing to change/);
+      await expectError(await assay.api('/api/datasets/support%2Fqa/items?version=9'), 404, 'version_not_found', /versions are 0 to 5/);
+      await expectError(await raw('/api/datasets/support%2Fqa/items/nope', '{"expected":"x"}', 'application/json', 'PATCH'), 404, 'item_not_found');
+      await expectError(await raw('/api/datasets/support%2Fqa/items/new%2F1', '{}', 'application/json', 'PATCH'), 400, 'invalid_request', /nothing to change/);
     });
 
     test('export → import round trip, byte for byte, in JSONL and CSV', async () => {
@@ -162,8 +149,8 @@ for (const kind of storeKinds) {
         assert.match(res.headers.get('content-disposition') ?? '', new RegExp(`support_qa-v3\\.${format}`));
         assert.equal((await exportText('support%2Fqa', `?format=${format}&version=3`)).text, text, 'stable for the same data');
         const copy = `copy-${format}`;
-        await json<Dataset>(await post('/api/datasets', { name: copy }), 201);
-        const r = await json<WriteResult>(await raw(`/api/datasets/${copy}/import`, text, format === 'csv' ? 'text/csv' : 'application/x-ndjson'), 200);
+        await expectJson<Dataset>(await assay.post('/api/datasets', { name: copy }), 201);
+        const r = await expectJson<WriteResult>(await raw(`/api/datasets/${copy}/import`, text, format === 'csv' ? 'text/csv' : 'application/x-ndjson'), 200);
         assert.equal(r.added, 6);
         assert.equal((await exportText(copy, `?format=${format}`)).text, text, `${format}: same bytes after the round trip`);
         const strip = (p: ItemsPage) => p.data.map(({ id, input, expected, assert, metadata, source }) => ({ id, input, expected, assert, metadata, source }));
@@ -174,7 +161,7 @@ for (const kind of storeKinds) {
     });
 
     test('items from a real gateway call: input messages, output as expected; missing traces 404, bodiless traces 400', async () => {
-      await json<Dataset>(await post('/api/datasets', { name: 'from-prod' }), 201);
+      await expectJson<Dataset>(await assay.post('/api/datasets', { name: 'from-prod' }), 201);
       const call = await assay.api('/v1/chat/completions', {
         method: 'POST',
         body: JSON.stringify({ model: 'up/m', messages: [{ role: 'user', content: 'refund policy?' }], temperature: 0 }),
@@ -183,7 +170,7 @@ for (const kind of storeKinds) {
       await call.text();
       const traceId = call.headers.get('x-assay-trace-id')!;
       await assay.flush();
-      const r = await json<WriteResult & { items: DatasetItem[] }>(await post('/api/datasets/from-prod/items/from-traces', { trace_ids: [traceId], expected_from: 'output' }), 200);
+      const r = await expectJson<WriteResult & { items: DatasetItem[] }>(await assay.post('/api/datasets/from-prod/items/from-traces', { trace_ids: [traceId], expected_from: 'output' }), 200);
       assert.deepEqual([r.version, r.added], [1, 1]);
       const item = r.items[0];
       assert.equal(item.id, `trace-${traceId}`);
@@ -192,45 +179,45 @@ for (const kind of storeKinds) {
       assert.equal(item.source?.trace_id, traceId);
       assert.deepEqual(item.metadata?.params, { temperature: 0 });
 
-      await error(await post('/api/datasets/from-prod/items/from-traces', { trace_ids: [traceId, 'no-such-trace'] }), 404, 'trace_not_found', /no-such-trace/);
+      await expectError(await assay.post('/api/datasets/from-prod/items/from-traces', { trace_ids: [traceId, 'no-such-trace'] }), 404, 'trace_not_found', /no-such-trace/);
       const bare = emptyObservation({ trace_id: 'bodiless-trace', type: 'generation', name: 'chat.completions' });
       await assay.deps.store.observations.insertMany([bare]);
-      await error(await post('/api/datasets/from-prod/items/from-traces', { trace_ids: ['bodiless-trace'] }), 400, 'trace_without_bodies', /bodiless-trace.*store_bodies/);
-      await error(await post('/api/datasets/from-prod/items/from-traces', { trace_ids: [] }), 400, 'invalid_request', /at least one/);
-      assert.equal((await json<Dataset>(await assay.api('/api/datasets/from-prod'), 200)).version, 1);
+      await expectError(await assay.post('/api/datasets/from-prod/items/from-traces', { trace_ids: ['bodiless-trace'] }), 400, 'trace_without_bodies', /bodiless-trace.*store_bodies/);
+      await expectError(await assay.post('/api/datasets/from-prod/items/from-traces', { trace_ids: [] }), 400, 'invalid_request', /at least one/);
+      assert.equal((await expectJson<Dataset>(await assay.api('/api/datasets/from-prod'), 200)).version, 1);
     });
 
     test('mistakes: a bad CSV row writes nothing and lists every row; both messages and vars; unknown dataset; formats', async () => {
-      const before = await json<Dataset>(await assay.api('/api/datasets/support%2Fqa'), 200);
+      const before = await expectJson<Dataset>(await assay.api('/api/datasets/support%2Fqa'), 200);
       const bad = 'q,__assert,__metadata\nok,,\nx,"[{""value"":1}]",\ny,,{not json\nz,,"[1]"\n';
-      const e = await error(await raw('/api/datasets/support%2Fqa/import', bad, 'text/csv'), 400, 'invalid_import', /nothing was written \(3 problems\)/);
+      const e = await expectError<ErrorBody['error']>(await raw('/api/datasets/support%2Fqa/import', bad, 'text/csv'), 400, 'invalid_import', /nothing was written \(3 problems\)/);
       assert.deepEqual(e.errors?.map((x) => [x.line, x.column]), [[3, '__assert'], [4, '__metadata'], [5, '__metadata']]);
       assert.match(e.message, /line 3, column __assert: assert\[0\]\.type is required/);
-      const after = await json<Dataset>(await assay.api('/api/datasets/support%2Fqa'), 200);
+      const after = await expectJson<Dataset>(await assay.api('/api/datasets/support%2Fqa'), 200);
       assert.deepEqual([after.version, after.items], [before.version, before.items], 'nothing written');
 
-      const both = await error(
-        await post('/api/datasets/support%2Fqa/items', { items: [{ input: { messages: [{ role: 'user', content: 'x' }], vars: { a: 1 } } }] }),
+      const both = await expectError<ErrorBody['error']>(
+        await assay.post('/api/datasets/support%2Fqa/items', { items: [{ input: { messages: [{ role: 'user', content: 'x' }], vars: { a: 1 } } }] }),
         400,
         'invalid_items',
         /item 0, field input: give exactly one of input\.messages and input\.vars/,
       );
       assert.deepEqual(both.errors?.[0], { index: 0, column: 'input', message: 'give exactly one of input.messages and input.vars, not both' });
-      await error(await post('/api/datasets/support%2Fqa/items', { items: [{ id: 'q9', vars: {} }], mode: 'sideways' }), 400, 'invalid_request', /append, upsert or replace/);
-      await error(await raw('/api/datasets/nope/import', 'q\n1\n', 'text/csv'), 404, 'dataset_not_found');
-      await error(await raw('/api/datasets/support%2Fqa/import', 'q\n1\n', 'text/plain'), 415, 'unsupported_media_type', /format=jsonl\|csv/);
-      const forced = await json<WriteResult>(await raw('/api/datasets/support%2Fqa/import?format=csv&mode=upsert', '__id,question,lang\nnew/1,new?,\n', 'text/plain'), 200);
+      await expectError(await assay.post('/api/datasets/support%2Fqa/items', { items: [{ id: 'q9', vars: {} }], mode: 'sideways' }), 400, 'invalid_request', /append, upsert or replace/);
+      await expectError(await raw('/api/datasets/nope/import', 'q\n1\n', 'text/csv'), 404, 'dataset_not_found');
+      await expectError(await raw('/api/datasets/support%2Fqa/import', 'q\n1\n', 'text/plain'), 415, 'unsupported_media_type', /format=jsonl\|csv/);
+      const forced = await expectJson<WriteResult>(await raw('/api/datasets/support%2Fqa/import?format=csv&mode=upsert', '__id,question,lang\nnew/1,new?,\n', 'text/plain'), 200);
       assert.equal(forced.updated, 1, '?format= overrides the content type');
-      await error(await raw('/api/datasets/support%2Fqa/import', 'not json\n', 'application/x-ndjson'), 400, 'invalid_import', /line 1: not valid JSON/);
-      await error(await assay.api('/api/datasets/support%2Fqa/export?format=xml'), 400, 'invalid_request', /jsonl or csv/);
-      await error(await post('/api/datasets/support%2Fqa/items', { items: [] }), 400, 'invalid_request', /at least one item/);
+      await expectError(await raw('/api/datasets/support%2Fqa/import', 'not json\n', 'application/x-ndjson'), 400, 'invalid_import', /line 1: not valid JSON/);
+      await expectError(await assay.api('/api/datasets/support%2Fqa/export?format=xml'), 400, 'invalid_request', /jsonl or csv/);
+      await expectError(await assay.post('/api/datasets/support%2Fqa/items', { items: [] }), 400, 'invalid_request', /at least one item/);
     });
 
     test('delete a dataset', async () => {
-      const d = await json<{ deleted: boolean; name: string }>(await assay.api('/api/datasets/copy-csv', { method: 'DELETE' }), 200);
+      const d = await expectJson<{ deleted: boolean; name: string }>(await assay.api('/api/datasets/copy-csv', { method: 'DELETE' }), 200);
       assert.deepEqual([d.deleted, d.name], [true, 'copy-csv']);
-      await error(await assay.api('/api/datasets/copy-csv'), 404, 'dataset_not_found');
-      await error(await assay.api('/api/datasets/copy-jsonl', { method: 'DELETE', key: readKey }), 403, 'insufficient_scope');
+      await expectError(await assay.api('/api/datasets/copy-csv'), 404, 'dataset_not_found');
+      await expectError(await assay.api('/api/datasets/copy-jsonl', { method: 'DELETE', key: readKey }), 403, 'insufficient_scope');
     });
 
     if (kind.name === 'sqlite') {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAssay, type TestAssay } from './helpers/assay.js';
+import { startAssay, type TestAssay, expectJson } from './helpers/assay.js';
 import { runCli } from './helpers/cli.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
 import { storeKinds } from './helpers/stores.js';
@@ -27,15 +27,8 @@ for (const kind of storeKinds) {
     const traces: string[] = [];
     let fixes = '';
     let prefs = '';
-
-    const json = async <T = any>(res: Response, status: number): Promise<T> => {
-      const text = await res.text();
-      assert.equal(res.status, status, text);
-      return JSON.parse(text) as T;
-    };
-    const post = (path: string, body: unknown, key?: string) => assay.api(path, { method: 'POST', body: JSON.stringify(body), key });
     const get = (path: string, key?: string) => assay.api(path, { key });
-    const exp = async (body: Record<string, unknown>, status = 200) => json(await post('/api/exports', body), status);
+    const exp = async (body: Record<string, unknown>, status = 200) => expectJson(await assay.post('/api/exports', body), status);
     const userText = (i: number) => `question ${i}: mail me at user${i}@example.com`;
     const call = async (i: number) => {
       const res = await fetch(`${assay.url}/v1/chat/completions`, {
@@ -51,9 +44,9 @@ for (const kind of storeKinds) {
     const annotateAll = async (queue: string, name: string, answer: (item: any) => Record<string, unknown>) => {
       let n = 0;
       for (;;) {
-        const next = await json(await get(`/api/queues/${queue}/next`, keys[name].key), 200);
+        const next = await expectJson(await get(`/api/queues/${queue}/next`, keys[name].key), 200);
         if (!next.item) return n;
-        await json(await post(`/api/queues/${queue}/items/${next.item.id}/annotations`, { answers: answer(next.item) }, keys[name].key), 201);
+        await expectJson(await assay.post(`/api/queues/${queue}/items/${next.item.id}/annotations`, { answers: answer(next.item) }, keys[name].key), 201);
         n++;
       }
     };
@@ -63,7 +56,7 @@ for (const kind of storeKinds) {
       up = await startFakeOpenAI();
       assay = await startAssay({ providers: [{ id: 'up', type: 'openai', base_url: up.url }] }, { databaseUrl: store.url });
       for (const [name, scopes] of [['alice', ['read']], ['bob', ['read']], ['widget', ['feedback']]] as const) {
-        const k = await json(await post('/api/keys', { name, scopes }), 201);
+        const k = await expectJson(await assay.post('/api/keys', { name, scopes }), 201);
         keys[name] = { id: k.id, key: k.key };
       }
       for (let i = 1; i <= 2; i++) traces.push(await call(i));
@@ -82,17 +75,17 @@ for (const kind of storeKinds) {
         body: JSON.stringify({ trace_id: traces[0], value: 'down', comment: 'wrong' }),
       });
       assert.equal(fb.status, 201, await fb.clone().text());
-      const down = await json(await get(`/api/scores?trace_id=${traces[0]}&source=end-user`), 200);
+      const down = await expectJson(await get(`/api/scores?trace_id=${traces[0]}&source=end-user`), 200);
       assert.equal(down.data.length, 1);
 
-      const q = await json(await post('/api/queues', {
+      const q = await expectJson(await assay.post('/api/queues', {
         name: 'fixes',
         questions: [{ id: 'fix', kind: 'correction', prompt: 'Correct it' }, { id: 'quality', kind: 'rating', prompt: 'How good?', min: 1, max: 5 }],
         overlap: 2,
         annotators: [keys.alice.id, keys.bob.id],
       }), 201);
       fixes = q.id;
-      assert.equal((await json(await post(`/api/queues/${fixes}/items`, { traces }), 201)).added, 2);
+      assert.equal((await expectJson(await assay.post(`/api/queues/${fixes}/items`, { traces }), 201)).added, 2);
       const n = (item: any) => Number(/question (\d)/.exec(item.output)![1]);
       assert.equal(await annotateAll(fixes, 'alice', (it) => ({ fix: `fixed ${n(it)}`, quality: n(it) === 1 ? 2 : 5 })), 2);
       assert.equal(await annotateAll(fixes, 'bob', (it) => ({ fix: `fixed ${n(it)}`, quality: n(it) === 1 ? 1 : 4 })), 2);
@@ -154,11 +147,11 @@ for (const kind of storeKinds) {
       assert.match((await exp({ queue: fixes, format: 'openai-sft', question: 'nope' }, 400)).error.message, /no question "nope"/);
       await exp({ queue: 'nope', format: 'openai-sft' }, 404);
       await exp({ queue: fixes, format: 'openai-dpo', style: 'standard' }, 400);
-      assert.equal((await post('/api/exports', { queue: fixes, format: 'openai-sft' }, keys.alice.key)).status, 403);
+      assert.equal((await assay.post('/api/exports', { queue: fixes, format: 'openai-sft' }, keys.alice.key)).status, 403);
     });
 
     test('pairs from an experiment → openai-dpo and trl-preference conversational', async () => {
-      const e = await json(await post('/api/experiments?wait=true', {
+      const e = await expectJson(await assay.post('/api/experiments?wait=true', {
         name: 'pairs',
         items: [0, 1, 2].map((i) => ({ id: `p${i}`, vars: { q: `p${i}` } })),
         variants: [
@@ -166,11 +159,11 @@ for (const kind of storeKinds) {
           { id: 'y', model: 'up/m', messages: [{ role: 'user', content: 'Y {{q}}' }] },
         ],
       }), 201);
-      const q = await json(await post('/api/queues', {
+      const q = await expectJson(await assay.post('/api/queues', {
         name: 'prefs', questions: [{ id: 'pref', kind: 'pairwise', prompt: 'Which is better?', strength: true }, { id: 'note', kind: 'text', prompt: 'Why?' }], overlap: 2,
       }), 201);
       prefs = q.id;
-      assert.equal((await json(await post(`/api/queues/${prefs}/items`, { pairs: { experiment: e.id, a: 'x', b: 'y' } }), 201)).added, 3);
+      assert.equal((await expectJson(await assay.post(`/api/queues/${prefs}/items`, { pairs: { experiment: e.id, a: 'x', b: 'y' } }), 201)).added, 3);
       // Both prefer X on p0 and p1; on p2 they split (alice X, bob Y): the latest answer (bob's) wins with agreement 0.5.
       const pick = (name: string) => (it: any) => {
         const wantX = !(name === 'bob' && it.left.endsWith('p2'));
@@ -185,7 +178,7 @@ for (const kind of storeKinds) {
       const rows = lines(dpo.files.train);
       const prov = lines(dpo.files.provenance);
       assert.equal(rows.length, 3);
-      const results = await json(await get(`/api/experiments/${e.id}/results`), 200);
+      const results = await expectJson(await get(`/api/experiments/${e.id}/results`), 200);
       const traceOf = (item: string, variant: string): string => results.data.find((r: any) => r.item_id === item && r.variant === variant).trace_id;
       for (let k = 0; k < 3; k++) {
         const item = /p\d/.exec(rows[k].input.messages[0].content)![0];
@@ -217,7 +210,7 @@ for (const kind of storeKinds) {
       const wrong = await exp({ queue: prefs, format: 'openai-dpo', question: 'note' }, 400);
       assert.match(wrong.error.message, /question "note" is a text question: openai-dpo is fed by pairwise, rating, correction questions/);
 
-      const dl = await post('/api/exports?download=train', { queue: prefs, format: 'openai-dpo' });
+      const dl = await assay.post('/api/exports?download=train', { queue: prefs, format: 'openai-dpo' });
       assert.equal(dl.status, 200);
       assert.match(dl.headers.get('content-type')!, /application\/x-ndjson/);
       assert.match(dl.headers.get('content-disposition')!, /attachment; filename="prefs\.openai-dpo\.train\.jsonl"/);

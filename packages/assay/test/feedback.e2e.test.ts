@@ -43,10 +43,8 @@ for (const kind of storeKinds) {
       await up?.close();
       await store?.cleanup();
     });
-
-    const post = (path: string, body: unknown) => assay.api(path, { method: 'POST', body: JSON.stringify(body) });
     const createConfig = async (body: unknown) => {
-      const res = await post('/api/score-configs', body);
+      const res = await assay.post('/api/score-configs', body);
       assert.equal(res.status, 201, await res.clone().text());
       return (await res.json()) as { id: string; name: string; archived: boolean };
     };
@@ -60,10 +58,10 @@ for (const kind of storeKinds) {
       const got = (await (await assay.api(`/api/score-configs/${q.id}`)).json()) as { min: number; max: number; archived: boolean };
       assert.deepEqual([got.min, got.max, got.archived], [0, 5, false]);
 
-      const dup = await post('/api/score-configs', { name: 'quality', data_type: 'BOOLEAN' });
+      const dup = await assay.post('/api/score-configs', { name: 'quality', data_type: 'BOOLEAN' });
       assert.equal(dup.status, 409);
       assert.match((await errorOf(dup)).message, /already exists/);
-      const bad = await post('/api/score-configs', { name: 'x', data_type: 'CATEGORICAL' });
+      const bad = await assay.post('/api/score-configs', { name: 'x', data_type: 'CATEGORICAL' });
       assert.equal(bad.status, 400);
       assert.match((await errorOf(bad)).message, /needs categories/);
 
@@ -80,40 +78,40 @@ for (const kind of storeKinds) {
     });
 
     test('scores are checked against their config: range, categories, archived', async () => {
-      const ok = await post('/api/scores', { trace_id: 't-cfg', name: 'quality', value: 4 });
+      const ok = await assay.post('/api/scores', { trace_id: 't-cfg', name: 'quality', value: 4 });
       assert.equal(ok.status, 201, await ok.clone().text());
       assert.match(((await ok.json()) as { config_id: string }).config_id, /^sc_/);
 
-      const out = await post('/api/scores', { trace_id: 't-cfg', name: 'quality', value: 7 });
+      const out = await assay.post('/api/scores', { trace_id: 't-cfg', name: 'quality', value: 7 });
       assert.equal(out.status, 400);
       const e = await errorOf(out);
       assert.equal(e.code, 'score_out_of_range');
       assert.match(e.message, /outside the range \[0, 5\]/);
 
-      const cat = (await (await post('/api/scores', { trace_id: 't-cfg', name: 'tone', value: 'rude' })).json()) as { value: number; string_value: string; data_type: string };
+      const cat = (await (await assay.post('/api/scores', { trace_id: 't-cfg', name: 'tone', value: 'rude' })).json()) as { value: number; string_value: string; data_type: string };
       assert.deepEqual([cat.data_type, cat.value, cat.string_value], ['CATEGORICAL', 0, 'rude']);
-      const byValue = (await (await post('/api/scores', { trace_id: 't-cfg', name: 'tone', value: 1 })).json()) as { string_value: string };
+      const byValue = (await (await assay.post('/api/scores', { trace_id: 't-cfg', name: 'tone', value: 1 })).json()) as { string_value: string };
       assert.equal(byValue.string_value, 'polite');
-      const unknown = await post('/api/scores', { trace_id: 't-cfg', name: 'tone', value: 'meh' });
+      const unknown = await assay.post('/api/scores', { trace_id: 't-cfg', name: 'tone', value: 'meh' });
       assert.equal(unknown.status, 400);
       assert.match((await errorOf(unknown)).message, /"polite" \(1\), "rude" \(0\)/);
 
       const arch = await createConfig({ name: 'old', data_type: 'BOOLEAN' });
       const patched = await assay.api(`/api/score-configs/${arch.id}`, { method: 'PATCH', body: JSON.stringify({ archived: true }) });
       assert.equal(((await patched.json()) as { archived: boolean }).archived, true);
-      const archived = await post('/api/scores', { trace_id: 't-cfg', name: 'old', value: true, config_id: arch.id });
+      const archived = await assay.post('/api/scores', { trace_id: 't-cfg', name: 'old', value: true, config_id: arch.id });
       assert.equal(archived.status, 400);
       assert.equal((await errorOf(archived)).code, 'score_config_archived');
       const listed = (await (await assay.api('/api/score-configs')).json()) as { data: { name: string }[] };
       assert.ok(!listed.data.some((c) => c.name === 'old'));
-      const missing = await post('/api/scores', { trace_id: 't-cfg', name: 'quality', value: 1, config_id: 'sc_missing' });
+      const missing = await assay.post('/api/scores', { trace_id: 't-cfg', name: 'quality', value: 1, config_id: 'sc_missing' });
       assert.equal(missing.status, 400);
     });
 
     test('experiment item scores', async () => {
-      const res = await post('/api/scores', { experiment_id: 'exp_1', item_id: 'item-7', name: 'quality', value: 3, comment: 'ok' });
+      const res = await assay.post('/api/scores', { experiment_id: 'exp_1', item_id: 'item-7', name: 'quality', value: 3, comment: 'ok' });
       assert.equal(res.status, 201, await res.clone().text());
-      const half = await post('/api/scores', { experiment_id: 'exp_1', name: 'quality', value: 3 });
+      const half = await assay.post('/api/scores', { experiment_id: 'exp_1', name: 'quality', value: 3 });
       assert.equal(half.status, 400);
       const page = (await (await assay.api('/api/scores?experiment_id=exp_1&item_id=item-7')).json()) as { data: { experiment_item_id: string; value: number }[] };
       assert.equal(page.data.length, 1);
@@ -121,7 +119,7 @@ for (const kind of storeKinds) {
     });
 
     test('a browser posts thumbs against a gateway trace id; the key is write-only', async () => {
-      const chat = await post('/v1/chat/completions', { model: 'up/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      const chat = await assay.post('/v1/chat/completions', { model: 'up/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
       assert.equal(chat.status, 200);
       const traceId = chat.headers.get('x-assay-trace-id')!;
       assert.ok(traceId);
@@ -198,7 +196,7 @@ for (const kind of storeKinds) {
     });
 
     test('rate limit per key and client: 429 with retry-after', async () => {
-      const k = (await (await post('/api/keys', { name: 'rate', scopes: ['feedback'] })).json()) as { key: string };
+      const k = (await (await assay.post('/api/keys', { name: 'rate', scopes: ['feedback'] })).json()) as { key: string };
       const send = () =>
         fetch(`${assay.url}/api/public/feedback`, {
           method: 'POST',

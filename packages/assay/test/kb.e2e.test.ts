@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { newTraceId } from '../src/tracing/ids.js';
 import { emptyObservation, Span } from '../src/tracing/span.js';
 import type { HitJson, IngestResultJson, KbJson } from '../src/knowledge/wire.js';
-import { startAssay, type TestAssay } from './helpers/assay.js';
+import { startAssay, type TestAssay, expectJson, expectError } from './helpers/assay.js';
 import { startFakeEmbeddings, type FakeEmbeddings } from './helpers/fake-embeddings.js';
 import { storeKinds } from './helpers/stores.js';
 
@@ -35,19 +35,6 @@ for (const kind of storeKinds) {
     let assay: TestAssay;
     let store: ReturnType<(typeof kind)['make']>;
     let readKey: string;
-
-    const json = async <T>(res: Response, status: number): Promise<T> => {
-      const text = await res.text();
-      assert.equal(res.status, status, text);
-      return JSON.parse(text) as T;
-    };
-    const error = async (res: Response, status: number, code: string, message?: RegExp) => {
-      const body = await json<{ error: { code: string; message: string } }>(res, status);
-      assert.equal(body.error.code, code, body.error.message);
-      if (message) assert.match(body.error.message, message);
-      return body.error.message;
-    };
-    const post = (path: string, body: unknown, key?: string) => assay.api(path, { method: 'POST', body: JSON.stringify(body), key });
     const upload = (kb: string, files: [string, Buffer | string][], metadata?: unknown) => {
       const form = new FormData();
       for (const [name, content] of files) form.append('file', new Blob([content]), name);
@@ -55,7 +42,7 @@ for (const kind of storeKinds) {
       // no content-type header: fetch sets multipart/form-data with the boundary
       return fetch(`${assay.url}/api/kb/${kb}/documents`, { method: 'POST', body: form, headers: { authorization: 'Bearer sk-assay-test-admin-key' } });
     };
-    const search = async (kb: string, body: Record<string, unknown>) => json<SearchBody>(await post(`/api/kb/${kb}/search`, body), 200);
+    const search = async (kb: string, body: Record<string, unknown>) => expectJson<SearchBody>(await assay.post(`/api/kb/${kb}/search`, body), 200);
 
     before(async () => {
       store = kind.make();
@@ -67,8 +54,8 @@ for (const kind of storeKinds) {
         },
         { databaseUrl: store.url },
       );
-      const res = await post('/api/keys', { name: 'reader', scopes: ['read'] });
-      readKey = (await json<{ key: string }>(res, 201)).key;
+      const res = await assay.post('/api/keys', { name: 'reader', scopes: ['read'] });
+      readKey = (await expectJson<{ key: string }>(res, 201)).key;
     });
     after(async () => {
       await assay?.stop();
@@ -77,14 +64,14 @@ for (const kind of storeKinds) {
     });
 
     test('create: the model is required, probed once for its dimension; a failing model creates nothing', async () => {
-      await error(await post('/api/kb', { name: 'docs' }), 400, 'embedding_model_required', /embedding_model.*knowledge\.default_embedding_model/);
-      await error(await post('/api/kb', { name: 'docs', embedding_model: 'emb/fail-404' }), 400, 'embedding_model_failed', /emb\/fail-404.*not created.*upstream says 404/);
-      await error(await post('/api/kb', { name: 'docs', embedding_model: 'emb/fail-503' }), 502, 'embedding_model_failed', /emb\/fail-503/);
-      await error(await post('/api/kb', { name: 'docs', embedding_model: 'nowhere/model' }), 400, 'embedding_model_failed', /nowhere/);
-      assert.deepEqual((await json<{ data: KbJson[] }>(await assay.api('/api/kb'), 200)).data, [], 'nothing was created');
+      await expectError(await assay.post('/api/kb', { name: 'docs' }), 400, 'embedding_model_required', /embedding_model.*knowledge\.default_embedding_model/);
+      await expectError(await assay.post('/api/kb', { name: 'docs', embedding_model: 'emb/fail-404' }), 400, 'embedding_model_failed', /emb\/fail-404.*not created.*upstream says 404/);
+      await expectError(await assay.post('/api/kb', { name: 'docs', embedding_model: 'emb/fail-503' }), 502, 'embedding_model_failed', /emb\/fail-503/);
+      await expectError(await assay.post('/api/kb', { name: 'docs', embedding_model: 'nowhere/model' }), 400, 'embedding_model_failed', /nowhere/);
+      assert.deepEqual((await expectJson<{ data: KbJson[] }>(await assay.api('/api/kb'), 200)).data, [], 'nothing was created');
 
       fake.reset();
-      const kb = await json<KbJson>(await post('/api/kb', { name: 'docs', embedding_model: 'emb/bow', description: 'product docs' }), 201);
+      const kb = await expectJson<KbJson>(await assay.post('/api/kb', { name: 'docs', embedding_model: 'emb/bow', description: 'product docs' }), 201);
       assert.equal(kb.name, 'docs');
       assert.equal(kb.embedding_model, 'emb/bow');
       assert.equal(kb.dims, 64);
@@ -93,15 +80,15 @@ for (const kind of storeKinds) {
       assert.match(kb.id, /^kb_/);
       assert.equal(fake.calls.length, 1, 'one probe call');
 
-      await error(await post('/api/kb', { name: 'docs', embedding_model: 'emb/bow' }), 409, 'already_exists', /exists already/);
-      await error(await post('/api/kb', { name: 'bad name!', embedding_model: 'emb/bow' }), 400, 'invalid_request_error', /letters, digits/);
-      await error(await post('/api/kb', { name: 'x', embedding_model: 'emb/bow', color: 'red' }), 400, 'invalid_request', /color/);
-      await error(await post('/api/kb', { name: 'x', embedding_model: 'emb/bow' }, readKey), 403, 'insufficient_scope', /admin/);
+      await expectError(await assay.post('/api/kb', { name: 'docs', embedding_model: 'emb/bow' }), 409, 'already_exists', /exists already/);
+      await expectError(await assay.post('/api/kb', { name: 'bad name!', embedding_model: 'emb/bow' }), 400, 'invalid_request_error', /letters, digits/);
+      await expectError(await assay.post('/api/kb', { name: 'x', embedding_model: 'emb/bow', color: 'red' }), 400, 'invalid_request', /color/);
+      await expectError(await assay.post('/api/kb', { name: 'x', embedding_model: 'emb/bow' }, readKey), 403, 'insufficient_scope', /admin/);
 
-      const got = await json<KbJson>(await assay.api(`/api/kb/${kb.id}`, { key: readKey }), 200);
+      const got = await expectJson<KbJson>(await assay.api(`/api/kb/${kb.id}`, { key: readKey }), 200);
       assert.equal(got.description, 'product docs');
       assert.equal(got.name, 'docs', 'by id as well as by name');
-      const list = await json<{ data: KbJson[] }>(await assay.api('/api/kb', { key: readKey }), 200);
+      const list = await expectJson<{ data: KbJson[] }>(await assay.api('/api/kb', { key: readKey }), 200);
       assert.deepEqual(list.data.map((b) => b.name), ['docs']);
     });
 
@@ -112,7 +99,7 @@ for (const kind of storeKinds) {
         [['fixtures/guide.md', fixture('guide.md')], ['fixtures/page.html', fixture('page.html')], ['fixtures/records.jsonl', fixture('records.jsonl')], ['fixtures/report.pdf', fixture('report.pdf')]],
         { team: 'handbook' },
       );
-      const body = await json<IngestBody>(res, 200);
+      const body = await expectJson<IngestBody>(res, 200);
       assert.deepEqual(body.documents.map((d) => [d.id, d.status]), [
         ['fixtures/guide.md', 'added'], ['fixtures/page.html', 'added'], ['fixtures/records.jsonl', 'added'], ['fixtures/report.pdf', 'added'],
       ]);
@@ -156,21 +143,21 @@ for (const kind of storeKinds) {
       r = await search('docs', { query: 'search', filter: { format: 'html' }, k: 20 });
       assert.ok(r.hits.length > 0 && r.hits.every((h) => h.source === 'fixtures/page.html'));
 
-      const kb = await json<KbJson>(await assay.api('/api/kb/docs'), 200);
+      const kb = await expectJson<KbJson>(await assay.api('/api/kb/docs'), 200);
       assert.equal(kb.documents, 4);
       assert.equal(kb.chunks, body.summary.chunks);
     });
 
     test('re-ingest: unchanged is skipped with no embedding call; changed replaces its chunks, reusing cached vectors', async () => {
       fake.reset();
-      let body = await json<IngestBody>(await upload('docs', [['fixtures/guide.md', fixture('guide.md')]], { team: 'handbook' }), 200);
+      let body = await expectJson<IngestBody>(await upload('docs', [['fixtures/guide.md', fixture('guide.md')]], { team: 'handbook' }), 200);
       assert.equal(body.documents[0].status, 'unchanged');
       assert.equal(body.documents[0].embedded, 0);
       assert.equal(fake.calls.length, 0, 'no embedding calls');
 
       const before = body.documents[0].chunks;
       const changed = `${fixture('guide.md').toString()}\n## Upgrades\n\nTo upgrade, stop the server and install the newer zeppelin package.\n`;
-      body = await json<IngestBody>(await upload('docs', [['fixtures/guide.md', changed]], { team: 'handbook' }), 200);
+      body = await expectJson<IngestBody>(await upload('docs', [['fixtures/guide.md', changed]], { team: 'handbook' }), 200);
       const d = body.documents[0];
       assert.equal(d.status, 'updated');
       assert.equal(d.replaced, before);
@@ -184,7 +171,7 @@ for (const kind of storeKinds) {
 
       // Metadata is part of the document: changing it re-ingests without new embeddings.
       fake.reset();
-      body = await json<IngestBody>(await upload('docs', [['fixtures/guide.md', changed]], { team: 'platform' }), 200);
+      body = await expectJson<IngestBody>(await upload('docs', [['fixtures/guide.md', changed]], { team: 'platform' }), 200);
       assert.equal(body.documents[0].status, 'updated');
       assert.equal(fake.calls.length, 0);
     });
@@ -192,13 +179,13 @@ for (const kind of storeKinds) {
     test('the embedding cache: the same text in two documents is embedded once; base64 content', async () => {
       fake.reset();
       const shared = 'Zebras migrate across the savanna every spring.';
-      const res = await post('/api/kb/docs/documents', {
+      const res = await assay.post('/api/kb/docs/documents', {
         documents: [
           { source: 'animals/a.txt', content: shared },
           { id: 'b', source: 'animals/b.txt', content_base64: Buffer.from(shared).toString('base64'), metadata: { lang: 'en' } },
         ],
       });
-      const body = await json<IngestBody>(res, 200);
+      const body = await expectJson<IngestBody>(res, 200);
       assert.deepEqual(body.documents.map((d) => [d.id, d.status, d.embedded, d.cached]), [['animals/a.txt', 'added', 1, 0], ['b', 'added', 0, 1]]);
       assert.deepEqual(fake.texts(), [shared]);
       const r = await search('docs', { query: 'zebra migration', filter: { lang: 'en' } });
@@ -221,7 +208,7 @@ for (const kind of storeKinds) {
     });
 
     test('one bad document fails alone (207) with a clear error; the others go in', async () => {
-      const res = await post('/api/kb/docs/documents', {
+      const res = await assay.post('/api/kb/docs/documents', {
         documents: [
           { source: 'ok/good.txt', content: 'Walruses sleep on floating ice.' },
           { source: 'ok/empty.txt', content: '' },
@@ -230,7 +217,7 @@ for (const kind of storeKinds) {
           { source: 'ok/lines.jsonl', content: '{"text": "fine"}\nnot json\n' },
         ],
       });
-      const body = await json<IngestBody>(res, 207);
+      const body = await expectJson<IngestBody>(res, 207);
       assert.deepEqual(body.documents.map((d) => [d.source, d.status, d.error?.code ?? null]), [
         ['ok/good.txt', 'added', null],
         ['ok/empty.txt', 'failed', 'empty_document'],
@@ -246,9 +233,9 @@ for (const kind of storeKinds) {
     });
 
     test('a model that refuses one text fails only that document; a model whose dimension changed fails with both dims', async () => {
-      await json(await post('/api/kb', { name: 'picky', embedding_model: 'emb/picky' }), 201);
-      const body = await json<IngestBody>(
-        await post('/api/kb/picky/documents', {
+      await expectJson(await assay.post('/api/kb', { name: 'picky', embedding_model: 'emb/picky' }), 201);
+      const body = await expectJson<IngestBody>(
+        await assay.post('/api/kb/picky/documents', {
           documents: [{ source: 'a.txt', content: 'Harmless text.' }, { source: 'b.txt', content: 'A FORBIDDEN word.' }, { source: 'c.txt', content: 'More text.' }],
         }),
         207,
@@ -256,29 +243,29 @@ for (const kind of storeKinds) {
       assert.deepEqual(body.documents.map((d) => d.status), ['added', 'failed', 'added']);
       assert.match(body.documents[1].error!.message, /emb\/picky.*not allowed/);
 
-      const grow = await json<KbJson>(await post('/api/kb', { name: 'grow', embedding_model: 'emb/grow' }), 201);
+      const grow = await expectJson<KbJson>(await assay.post('/api/kb', { name: 'grow', embedding_model: 'emb/grow' }), 201);
       assert.equal(grow.dims, 16);
-      const g = await json<IngestBody>(await post('/api/kb/grow/documents', { documents: [{ source: 'a.txt', content: 'Some text.' }] }), 207);
+      const g = await expectJson<IngestBody>(await assay.post('/api/kb/grow/documents', { documents: [{ source: 'a.txt', content: 'Some text.' }] }), 207);
       assert.equal(g.documents[0].error?.code, 'embedding_dimension_mismatch');
       assert.match(g.documents[0].error!.message, /emb\/grow returned 32-dimensional vectors.*created with 16 dimensions/);
-      await error(await post('/api/kb/grow/search', { query: 'text' }), 502, 'embedding_dimension_mismatch', /32.*16/);
+      await expectError(await assay.post('/api/kb/grow/search', { query: 'text' }), 502, 'embedding_dimension_mismatch', /32.*16/);
     });
 
     test('documents: paged list, get, delete (gone from search); a search traced under a parent span', async () => {
-      const p1 = await json<{ data: { id: string }[]; next_cursor: string | null }>(await assay.api('/api/kb/docs/documents?limit=2', { key: readKey }), 200);
+      const p1 = await expectJson<{ data: { id: string }[]; next_cursor: string | null }>(await assay.api('/api/kb/docs/documents?limit=2', { key: readKey }), 200);
       assert.equal(p1.data.length, 2);
       assert.ok(p1.next_cursor);
-      const p2 = await json<{ data: { id: string }[] }>(await assay.api(`/api/kb/docs/documents?limit=100&cursor=${p1.next_cursor}`), 200);
+      const p2 = await expectJson<{ data: { id: string }[] }>(await assay.api(`/api/kb/docs/documents?limit=100&cursor=${p1.next_cursor}`), 200);
       assert.ok(!p2.data.some((d) => p1.data.some((x) => x.id === d.id)));
-      await error(await assay.api('/api/kb/docs/documents?cursor=%25%25'), 400, 'invalid_request_error', /cursor/);
+      await expectError(await assay.api('/api/kb/docs/documents?cursor=%25%25'), 400, 'invalid_request_error', /cursor/);
 
-      const doc = await json<{ id: string; chunks: number; metadata: Record<string, unknown> }>(await assay.api('/api/kb/docs/documents/fixtures%2Frecords.jsonl'), 200);
+      const doc = await expectJson<{ id: string; chunks: number; metadata: Record<string, unknown> }>(await assay.api('/api/kb/docs/documents/fixtures%2Frecords.jsonl'), 200);
       assert.equal(doc.metadata.team, 'handbook');
       assert.equal((await assay.api('/api/kb/docs/documents/fixtures%2Frecords.jsonl', { method: 'DELETE', key: readKey })).status, 403);
-      await json(await assay.api('/api/kb/docs/documents/fixtures%2Frecords.jsonl', { method: 'DELETE' }), 200);
+      await expectJson(await assay.api('/api/kb/docs/documents/fixtures%2Frecords.jsonl', { method: 'DELETE' }), 200);
       const r = await search('docs', { query: 'when are refunds issued', k: 10 });
       assert.ok(!r.hits.some((h) => h.document_id === 'fixtures/records.jsonl'));
-      await error(await assay.api('/api/kb/docs/documents/fixtures%2Frecords.jsonl', { method: 'DELETE' }), 404, 'document_not_found');
+      await expectError(await assay.api('/api/kb/docs/documents/fixtures%2Frecords.jsonl', { method: 'DELETE' }), 404, 'document_not_found');
 
       const parent = new Span(assay.deps.recorder, emptyObservation({ trace_id: newTraceId(), type: 'retrieval', name: 'retrieve' }));
       const res = await assay.deps.knowledge.search('docs', 'walruses on ice', { parent });
@@ -292,46 +279,46 @@ for (const kind of storeKinds) {
     });
 
     test('mistakes get precise 4xx answers', async () => {
-      await error(await assay.api('/api/kb/nope'), 404, 'kb_not_found', /"nope" does not exist/);
-      await error(await post('/api/kb/nope/search', { query: 'x' }), 404, 'kb_not_found');
-      await error(await upload('nope', [['a.md', '# A']]), 404, 'kb_not_found');
-      await error(await assay.api('/api/kb/nope', { method: 'DELETE' }), 404, 'kb_not_found');
-      await error(await assay.api('/api/kb/docs/search', { method: 'POST', body: '{"query": ' }), 400, 'invalid_json');
-      await error(await post('/api/kb/docs/search', { query: '  ' }), 400, 'empty_query');
-      await error(await post('/api/kb/docs/search', {}), 400, 'invalid_request', /query/);
-      await error(await post('/api/kb/docs/search', { query: 'x', k: 0 }), 400, 'invalid_request', /k/);
-      await error(await post('/api/kb/docs/search', { query: 'x', arms: 'magic' }), 400, 'invalid_request', /arms/);
-      await error(await post('/api/kb/docs/search', { query: 'x', filter: { 'bad key!': 1 } }), 400, 'invalid_request_error', /filter key/);
-      await error(await post('/api/kb/docs/documents', { documents: [] }), 400, 'invalid_request', /at least one/);
-      await error(await post('/api/kb/docs/documents', { documents: [{ source: 'a.md', content: 'x', format: 'docx' }] }), 400, 'invalid_request', /format/);
-      await error(await post('/api/kb/docs/documents', { documents: [{ source: 'a.md' }] }), 400, 'invalid_request', /exactly one of content/);
-      await error(await post('/api/kb/docs/documents', { documents: [{ source: 'a.pdf', content_base64: '@@@' }] }), 400, 'invalid_request', /base64/);
-      await error(
-        await post('/api/kb/docs/documents', { documents: [{ source: 'a.md', content: 'x' }, { source: 'a.md', content: 'y' }] }),
+      await expectError(await assay.api('/api/kb/nope'), 404, 'kb_not_found', /"nope" does not exist/);
+      await expectError(await assay.post('/api/kb/nope/search', { query: 'x' }), 404, 'kb_not_found');
+      await expectError(await upload('nope', [['a.md', '# A']]), 404, 'kb_not_found');
+      await expectError(await assay.api('/api/kb/nope', { method: 'DELETE' }), 404, 'kb_not_found');
+      await expectError(await assay.api('/api/kb/docs/search', { method: 'POST', body: '{"query": ' }), 400, 'invalid_json');
+      await expectError(await assay.post('/api/kb/docs/search', { query: '  ' }), 400, 'empty_query');
+      await expectError(await assay.post('/api/kb/docs/search', {}), 400, 'invalid_request', /query/);
+      await expectError(await assay.post('/api/kb/docs/search', { query: 'x', k: 0 }), 400, 'invalid_request', /k/);
+      await expectError(await assay.post('/api/kb/docs/search', { query: 'x', arms: 'magic' }), 400, 'invalid_request', /arms/);
+      await expectError(await assay.post('/api/kb/docs/search', { query: 'x', filter: { 'bad key!': 1 } }), 400, 'invalid_request_error', /filter key/);
+      await expectError(await assay.post('/api/kb/docs/documents', { documents: [] }), 400, 'invalid_request', /at least one/);
+      await expectError(await assay.post('/api/kb/docs/documents', { documents: [{ source: 'a.md', content: 'x', format: 'docx' }] }), 400, 'invalid_request', /format/);
+      await expectError(await assay.post('/api/kb/docs/documents', { documents: [{ source: 'a.md' }] }), 400, 'invalid_request', /exactly one of content/);
+      await expectError(await assay.post('/api/kb/docs/documents', { documents: [{ source: 'a.pdf', content_base64: '@@@' }] }), 400, 'invalid_request', /base64/);
+      await expectError(
+        await assay.post('/api/kb/docs/documents', { documents: [{ source: 'a.md', content: 'x' }, { source: 'a.md', content: 'y' }] }),
         400, 'duplicate_document', /same id "a\.md"/,
       );
-      await error(await post('/api/kb/docs/documents', { documents: [{ source: 'big.txt', content: 'x'.repeat(100_001) }] }), 413, 'document_too_large', /knowledge\.max_document_bytes/);
-      await error(
+      await expectError(await assay.post('/api/kb/docs/documents', { documents: [{ source: 'big.txt', content: 'x'.repeat(100_001) }] }), 413, 'document_too_large', /knowledge\.max_document_bytes/);
+      await expectError(
         await assay.api('/api/kb/docs/documents', { method: 'POST', body: 'x'.repeat(1_500_000) }),
         413, 'request_too_large', /knowledge\.max_document_bytes/,
       );
-      await error(await assay.api('/api/kb/docs/documents', { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type');
+      await expectError(await assay.api('/api/kb/docs/documents', { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type');
       const form = new FormData();
       form.append('metadata', '{"a": 1}');
       const headers = { authorization: 'Bearer sk-assay-test-admin-key' };
-      await error(await fetch(`${assay.url}/api/kb/docs/documents`, { method: 'POST', body: form, headers }), 400, 'invalid_request_error', /no files/);
+      await expectError(await fetch(`${assay.url}/api/kb/docs/documents`, { method: 'POST', body: form, headers }), 400, 'invalid_request_error', /no files/);
       form.append('file', new Blob(['x']), 'a.txt');
       form.append('colour', 'red');
-      await error(await fetch(`${assay.url}/api/kb/docs/documents`, { method: 'POST', body: form, headers }), 400, 'invalid_request_error', /unknown form field "colour"/);
-      await error(await upload('docs', [['a.txt', 'x']], [1, 2]), 400, 'invalid_request', /metadata/);
+      await expectError(await fetch(`${assay.url}/api/kb/docs/documents`, { method: 'POST', body: form, headers }), 400, 'invalid_request_error', /unknown form field "colour"/);
+      await expectError(await upload('docs', [['a.txt', 'x']], [1, 2]), 400, 'invalid_request', /metadata/);
     });
 
     test('deleting a base removes it with its documents', async () => {
-      const res = await json<{ deleted: boolean; name: string }>(await assay.api('/api/kb/picky', { method: 'DELETE' }), 200);
+      const res = await expectJson<{ deleted: boolean; name: string }>(await assay.api('/api/kb/picky', { method: 'DELETE' }), 200);
       assert.equal(res.name, 'picky');
-      await error(await assay.api('/api/kb/picky'), 404, 'kb_not_found');
-      await error(await post('/api/kb/picky/search', { query: 'text' }), 404, 'kb_not_found');
-      const list = await json<{ data: KbJson[] }>(await assay.api('/api/kb'), 200);
+      await expectError(await assay.api('/api/kb/picky'), 404, 'kb_not_found');
+      await expectError(await assay.post('/api/kb/picky/search', { query: 'text' }), 404, 'kb_not_found');
+      const list = await expectJson<{ data: KbJson[] }>(await assay.api('/api/kb'), 200);
       assert.deepEqual(list.data.map((b) => b.name).sort(), ['docs', 'grow']);
     });
   });

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { Langfuse } from 'langfuse';
-import { ADMIN_KEY, startAssay, type TestAssay } from './helpers/assay.js';
+import { ADMIN_KEY, startAssay, type TestAssay, expectJson } from './helpers/assay.js';
 import { runCli } from './helpers/cli.js';
 import { startScriptedOpenAI, type ScriptedOpenAI } from './helpers/scripted-openai.js';
 import { storeKinds, type TestStore } from './helpers/stores.js';
@@ -22,14 +22,8 @@ import { storeKinds, type TestStore } from './helpers/stores.js';
 const withAssay = (assay: Record<string, unknown>): {} => ({ assay });
 const enc = encodeURIComponent;
 
-async function json(res: Response, status: number): Promise<any> {
-  const body = await res.text();
-  assert.equal(res.status, status, body);
-  return JSON.parse(body);
-}
-
 async function createKey(assay: TestAssay, scopes: string[]): Promise<{ id: string; key: string }> {
-  return json(await assay.api('/api/keys', { method: 'POST', body: JSON.stringify({ name: scopes.join('+'), scopes }) }), 201);
+  return expectJson(await assay.api('/api/keys', { method: 'POST', body: JSON.stringify({ name: scopes.join('+'), scopes }) }), 201);
 }
 
 for (const kind of storeKinds) {
@@ -38,7 +32,6 @@ for (const kind of storeKinds) {
     let up: ScriptedOpenAI;
     let assay: TestAssay;
     let client: OpenAI;
-    const post = (path: string, body: unknown, key?: string) => assay.api(path, { method: 'POST', body: JSON.stringify(body), key });
     const put = (path: string, body: unknown) => assay.api(path, { method: 'PUT', body: JSON.stringify(body) });
 
     before(async () => {
@@ -65,7 +58,7 @@ for (const kind of storeKinds) {
     });
 
     test('API: create versions, read, label, diff, render', async () => {
-      const v1 = await json(await post('/api/prompts', {
+      const v1 = await expectJson(await assay.post('/api/prompts', {
         name: 'support/answer', type: 'chat', commit_message: 'first', tags: ['support'], labels: ['production'],
         prompt: [{ role: 'system', content: 'You are {{persona}}.\nBe brief.' }, { role: 'user', content: 'Context: {{context}}' }],
         config: { model: 'up/from-config', temperature: 0.2 },
@@ -74,50 +67,50 @@ for (const kind of storeKinds) {
       assert.deepEqual(v1.labels, ['production', 'latest']);
       assert.deepEqual(v1.variables, ['persona', 'context']);
       assert.match(v1.created_by, /^key_/);
-      const v2 = await json(await post(`/api/prompts/${enc('support/answer')}/versions`, {
+      const v2 = await expectJson(await assay.post(`/api/prompts/${enc('support/answer')}/versions`, {
         prompt: [{ role: 'system', content: 'You are {{persona}}.\nBe very brief.' }, { role: 'user', content: 'Context: {{context}}' }],
         config: { model: 'up/from-config', temperature: 0 }, labels: ['staging'], commit_message: 'terser',
       }), 201);
       assert.equal(v2.version, 2);
       assert.deepEqual(v2.tags, ['support']);
 
-      const list = await json(await assay.api('/api/prompts'), 200);
+      const list = await expectJson(await assay.api('/api/prompts'), 200);
       const item = list.data.find((p: any) => p.name === 'support/answer');
       assert.deepEqual(item.labels, { production: 1, staging: 2, latest: 2 });
       assert.equal(item.latest_version, 2);
-      const detail = await json(await assay.api(`/api/prompts/${enc('support/answer')}`), 200);
+      const detail = await expectJson(await assay.api(`/api/prompts/${enc('support/answer')}`), 200);
       assert.deepEqual(detail.versions.map((v: any) => [v.version, v.commit_message, v.labels]), [[2, 'terser', ['staging', 'latest']], [1, 'first', ['production']]]);
-      assert.equal((await json(await assay.api(`/api/prompts/${enc('support/answer')}?label=production`), 200)).version, 1);
-      assert.equal((await json(await assay.api(`/api/prompts/${enc('support/answer')}/versions/2`), 200)).commit_message, 'terser');
+      assert.equal((await expectJson(await assay.api(`/api/prompts/${enc('support/answer')}?label=production`), 200)).version, 1);
+      assert.equal((await expectJson(await assay.api(`/api/prompts/${enc('support/answer')}/versions/2`), 200)).commit_message, 'terser');
 
-      const diff = await json(await assay.api(`/api/prompts/${enc('support/answer')}/diff?from=1&to=2`), 200);
+      const diff = await expectJson(await assay.api(`/api/prompts/${enc('support/answer')}/diff?from=1&to=2`), 200);
       assert.equal(diff.changed, true);
       assert.deepEqual(diff.messages.map((m: any) => m.status), ['changed', 'same']);
       assert.deepEqual(diff.config, [{ path: 'temperature', op: 'changed', from: 0.2, to: 0 }]);
       assert.match(diff.unified, /- Be brief\.\n\+ Be very brief\./);
 
-      const rendered = await json(await post(`/api/prompts/${enc('support/answer')}/render`, { label: 'staging', variables: { persona: 'a librarian', context: 'books' } }), 200);
+      const rendered = await expectJson(await assay.post(`/api/prompts/${enc('support/answer')}/render`, { label: 'staging', variables: { persona: 'a librarian', context: 'books' } }), 200);
       assert.deepEqual(rendered.messages, [{ role: 'system', content: 'You are a librarian.\nBe very brief.' }, { role: 'user', content: 'Context: books' }]);
       assert.equal(rendered.version, 2);
-      const missing = await json(await post(`/api/prompts/${enc('support/answer')}/render`, { variables: { persona: 'x' } }), 400);
+      const missing = await expectJson(await assay.post(`/api/prompts/${enc('support/answer')}/render`, { variables: { persona: 'x' } }), 400);
       assert.equal(missing.error.code, 'missing_prompt_variables');
       assert.match(missing.error.message, /needs variable "context"/);
 
-      const moved = await json(await put(`/api/prompts/${enc('support/answer')}/labels`, { version: 2, labels: ['canary'] }), 200);
+      const moved = await expectJson(await put(`/api/prompts/${enc('support/answer')}/labels`, { version: 2, labels: ['canary'] }), 200);
       assert.equal(moved.labels.canary, 2);
-      await json(await assay.api(`/api/prompts/${enc('support/answer')}/labels/canary`, { method: 'DELETE' }), 200);
+      await expectJson(await assay.api(`/api/prompts/${enc('support/answer')}/labels/canary`, { method: 'DELETE' }), 200);
     });
 
     test('API errors and scopes', async () => {
-      assert.equal((await json(await assay.api('/api/prompts/nope'), 404)).error.code, 'prompt_not_found');
-      assert.match((await json(await post('/api/prompts', { name: 'a//b', prompt: 'x' }), 400)).error.message, /empty segment/);
-      assert.match((await json(await post('/api/prompts', { name: 'x', prompt: 'x', labels: ['Prod'] }), 400)).error.message, /lowercase/);
-      assert.match((await json(await put(`/api/prompts/${enc('support/answer')}/labels`, { version: 1, label: 'latest' }), 400)).error.message, /set automatically/);
-      assert.equal((await json(await put(`/api/prompts/${enc('support/answer')}/labels`, { version: 99, label: 'x' }), 404)).error.code, 'prompt_version_not_found');
-      assert.equal((await json(await post('/api/prompts', { name: 'support/answer', prompt: 'text now' }), 400)).error.code, 'prompt_type_mismatch');
+      assert.equal((await expectJson(await assay.api('/api/prompts/nope'), 404)).error.code, 'prompt_not_found');
+      assert.match((await expectJson(await assay.post('/api/prompts', { name: 'a//b', prompt: 'x' }), 400)).error.message, /empty segment/);
+      assert.match((await expectJson(await assay.post('/api/prompts', { name: 'x', prompt: 'x', labels: ['Prod'] }), 400)).error.message, /lowercase/);
+      assert.match((await expectJson(await put(`/api/prompts/${enc('support/answer')}/labels`, { version: 1, label: 'latest' }), 400)).error.message, /set automatically/);
+      assert.equal((await expectJson(await put(`/api/prompts/${enc('support/answer')}/labels`, { version: 99, label: 'x' }), 404)).error.code, 'prompt_version_not_found');
+      assert.equal((await expectJson(await assay.post('/api/prompts', { name: 'support/answer', prompt: 'text now' }), 400)).error.code, 'prompt_type_mismatch');
       const reader = await createKey(assay, ['read']);
       assert.equal((await assay.api('/api/prompts', { key: reader.key })).status, 200);
-      assert.equal((await post('/api/prompts', { name: 'x', prompt: 'y' }, reader.key)).status, 403);
+      assert.equal((await assay.post('/api/prompts', { name: 'x', prompt: 'y' }, reader.key)).status, 403);
       assert.equal((await assay.api('/api/prompts', { key: 'sk-assay-wrong' })).status, 401);
     });
 
@@ -136,7 +129,7 @@ for (const kind of storeKinds) {
       assert.equal(sent.model, 'm');
       assert.equal('assay' in sent, false);
       await assay.flush();
-      const trace = await json(await assay.api(`/api/traces/${response.headers.get('x-assay-trace-id')}`), 200);
+      const trace = await expectJson(await assay.api(`/api/traces/${response.headers.get('x-assay-trace-id')}`), 200);
       const root = trace.observations.find((o: any) => o.parent_id === null);
       assert.equal(root.prompt_name, 'support/answer');
       assert.equal(root.prompt_version, 1);
@@ -156,7 +149,7 @@ for (const kind of storeKinds) {
       const ask = () => client.chat.completions.create({ model: 'up/m', messages: [{ role: 'user', content: 'q' }], ...withAssay({ prompt: { name: 'support/answer', variables: { persona: 'p', context: 'c' } } }) });
       await ask();
       assert.equal(up.requests[0].messages[0].content, 'You are p.\nBe brief.');
-      await json(await put(`/api/prompts/${enc('support/answer')}/labels`, { version: 2, label: 'production' }), 200);
+      await expectJson(await put(`/api/prompts/${enc('support/answer')}/labels`, { version: 2, label: 'production' }), 200);
       await ask();
       assert.equal(up.requests[1].messages[0].content, 'You are p.\nBe very brief.', 'no restart needed');
 
@@ -208,10 +201,10 @@ for (const kind of storeKinds) {
         assert.deepEqual(up.requests[0].messages[0], { role: 'system', content: 'Hi Bo!' });
 
         const basic = { authorization: `Basic ${Buffer.from(`${key.id}:${key.key}`).toString('base64')}` };
-        const list = await json(await fetch(`${assay.url}/api/public/v2/prompts?name=lf%2Fgreeting`, { headers: basic }), 200);
+        const list = await expectJson(await fetch(`${assay.url}/api/public/v2/prompts?name=lf%2Fgreeting`, { headers: basic }), 200);
         assert.deepEqual(list.data, [{ name: 'lf/greeting', type: 'text', versions: [1, 2], labels: ['latest', 'production', 'staging'], tags: [], lastUpdatedAt: list.data[0].lastUpdatedAt, lastConfig: {} }]);
         assert.deepEqual(list.meta, { page: 1, limit: 50, totalItems: 1, totalPages: 1 });
-        const missing = await json(await fetch(`${assay.url}/api/public/v2/prompts/nope`, { headers: basic }), 404);
+        const missing = await expectJson(await fetch(`${assay.url}/api/public/v2/prompts/nope`, { headers: basic }), 404);
         assert.equal(missing.error, 'LangfuseNotFoundError');
         assert.match(missing.message, /no prompt named "nope"/);
         const denied = await fetch(`${assay.url}/api/public/v2/prompts`, { method: 'POST', headers: { ...basic, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', prompt: 'y' }) });
