@@ -95,13 +95,28 @@ export function createProviders(config: AssayConfig, env: ProviderEnv): Map<stri
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const opened: (() => unknown)[] = [];
+  try {
+    return await assemble(opts, opened);
+  } catch (err) {
+    // A start that fails half-way (a busy port, a store that will not migrate …) releases what it
+    // opened, newest first: sandbox workers, timers and connections would keep the process alive.
+    for (const close of opened.reverse()) await Promise.resolve().then(close).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Opens and wires everything; each resource's closer goes into `opened` as soon as it exists. */
+async function assemble(opts: ServerOptions, opened: (() => unknown)[]): Promise<RunningServer> {
   const log = opts.log ?? ((m: string) => console.error(`[assay] ${m}`));
   const { config } = opts;
   // First, so a bad OpenAPI document stops the start before anything is opened.
   const httpTools = buildHttpTools(config, { baseDir: opts.configDir ?? process.cwd() });
   const store = await openStore(resolveStoreLocation(opts.databaseUrl, opts.dataDir));
+  opened.push(() => store.close());
   const keys = new KeyService(store.keys);
   await keys.start();
+  opened.push(() => keys.stop());
   const generatedAdminKey = await keys.bootstrapAdmin(opts.adminKey);
 
   const redactor = createRedactor(
@@ -113,6 +128,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const prepare = createPreparer({ redactor, price: (o) => prices.price(o) });
   const ingest = new TraceIngest(store, prepare);
   const emailSender = new EmailSender(config.alerts.smtp);
+  opened.push(() => emailSender.close());
   const metrics = new MetricsService(store);
   const alerts = new AlertService({
     repo: store.alerts,
@@ -122,6 +138,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     log,
   });
   const counters = config.redis ? new RedisCounters(config.redis.url) : new MemoryCounters();
+  opened.push(() => counters.close());
   const budgets = new BudgetService({
     repo: store.budgets,
     counters,
@@ -144,7 +161,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     capacity: config.tracing.queue_capacity,
     log,
   });
+  opened.push(() => recorder.close());
   const providers = createProviders(config, { dataDir: opts.dataDir, log });
+  opened.push(() => Promise.allSettled([...providers.values()].map((p) => p.close())));
   const registry = new ModelRegistry(providers, config.routes, config.router);
   const router = createRouter({ registry, defaults: config.router, maxStreamMs: config.limits.max_stream_ms });
   const embeddings = budgetEmbeddings(budgets, router.embeddings);
@@ -159,7 +178,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ? new MemoryService({ db: store.db, config: config.memory, embed: createEmbedder({ embeddings, sink: recorder }, config.memory.embedding_model), sink: recorder })
     : null;
   const sandbox = new Sandbox();
+  opened.push(() => sandbox.close());
   const mcp = new McpServers(config.mcp_servers, { log });
+  opened.push(() => mcp.close());
   const toolFamilies: ToolFamilies = {
     run_code: runCodeFamily(sandbox),
     retrieve: retrieveFamily(knowledge),
@@ -170,6 +191,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const tools = new ToolResolver(toolFamilies);
   const prompts = new PromptService({ db: store.db, log });
   await prompts.start();
+  opened.push(() => prompts.stop());
   const datasets = new DatasetService({ db: store.db, getTrace: (id, project) => store.observations.getTrace(id, project) });
   const grading: GradingDeps = {
     chat: (req, ctx) => deps.chat(req, ctx),
@@ -190,6 +212,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     log,
   });
   await experiments.start();
+  opened.push(() => experiments.close());
   const queues = new QueueService({
     db: store.db,
     sources: {
@@ -204,6 +227,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     log,
   });
   await queues.start();
+  opened.push(() => queues.close());
   const deps: AppDeps = {
     config,
     store,
@@ -243,8 +267,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ? new RetentionJob(store, config.governance.retention_days, config.governance.retention_interval_ms, log)
     : null;
   retention?.start();
+  opened.push(() => retention?.stop());
   const app = createApp(deps);
   alerts.start();
+  opened.push(() => alerts.stop());
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port ?? 4141, hostname: opts.host ?? '127.0.0.1' }, () => resolve(s as Server));

@@ -7,6 +7,9 @@ import { ADMIN_KEY, startAssay } from './helpers/assay.js';
 import { openStore } from '../src/store/index.js';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 test('close() lets in-flight calls and streams finish, then flushes their traces', async () => {
   const up = await startFakeOpenAI();
@@ -35,5 +38,22 @@ test('close() lets in-flight calls and streams finish, then flushes their traces
   } finally {
     rmSync(assay.dataDir, { recursive: true, force: true });
     await up.close();
+  }
+});
+
+test('a start that fails half-way (a busy port) releases what it opened: the process exits on its own', async () => {
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  const port = (blocker.address() as { port: number }).port;
+  try {
+    const script = fileURLToPath(new URL('./fixtures/start-on-busy-port.ts', import.meta.url));
+    const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) =>
+      execFile(process.execPath, ['--import', 'tsx', script, String(port)], { timeout: 30_000 }, (err, stdout, stderr) =>
+        err ? reject(new Error(`${err.message} (killed: ${err.killed})\n${stdout}${stderr}`)) : resolve({ stdout }),
+      ),
+    );
+    assert.match(stdout, /^rejected: listen EADDRINUSE/);
+  } finally {
+    blocker.close();
   }
 });
