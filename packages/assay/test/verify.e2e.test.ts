@@ -144,6 +144,11 @@ describe('schema', () => {
     const off = await client.chat.completions.create({ model: 'strict-json', messages: ask(), response_format: { type: 'json_object' }, ...withAssay({ verify: false }) });
     assert.equal((off as any).assay, undefined);
     assert.equal(up.requests.length, 1);
+    const bad = await raw({ model: 'strict-json', messages: ask() });
+    assert.equal(bad.status, 400);
+    const err = ((await bad.json()) as { error: { param: string; message: string } }).error;
+    assert.equal(err.param, 'routes[strict-json].verify.strategy');
+    assert.match(err.message, /needs response_format/);
   });
 });
 
