@@ -78,6 +78,8 @@ describe('tool loop', () => {
     const root = t.observations.find((o) => o.parent_id === null)!;
     assert.equal(root.type, 'generation');
     assert.equal(root.route, 'coder');
+    assert.equal(root.model, 'up/coder', 'the call names the model that answered (metrics by model, pricing)');
+    assert.equal(root.provider, 'up');
     assert.equal(root.total_tokens, 42);
     const steps = t.observations.filter((o) => o.parent_id === root.id && o.name.startsWith('step '));
     assert.deepEqual(steps.map((s) => s.name).sort(), ['step 1', 'step 2']);

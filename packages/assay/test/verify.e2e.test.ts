@@ -98,6 +98,8 @@ describe('schema', () => {
     assert.ok(generations.every((g) => attempts.some((a) => a.id === g.parent_id)), 'each model call nests under its attempt');
     const root = t.observations.find((o) => o.parent_id === null)!;
     assert.equal(root.total_tokens, 45);
+    assert.equal(root.model, 'up/s-flaky', 'the call names the model that answered');
+    assert.equal(root.provider, 'up');
     assert.equal(root.metadata.verification.verdict, 'passed');
   });
 
@@ -113,6 +115,18 @@ describe('schema', () => {
     assert.equal(res.headers.get('x-assay-verification-calls'), '4');
     assert.equal(res.headers.get('x-assay-verification-tokens'), '60', 'a refused answer still says what it cost');
     assert.equal(up.requests.length, 4);
+  });
+
+  test('a refused answer is still counted: the call\'s span has its tokens, model and cost (what budgets count)', async () => {
+    up.scripts.set('gpt-4o-mini', sequence('not json'));
+    const res = await raw({ model: 'up/gpt-4o-mini', messages: ask(), response_format: jsonSchema, assay: { verify: { strategy: 'schema', max_retries: 1 } } });
+    assert.equal(res.status, 422);
+    const t = await trace(res.headers.get('x-assay-trace-id')!);
+    const root = t.observations.find((o) => o.parent_id === null)!;
+    assert.equal(root.status, 'error');
+    assert.equal(root.total_tokens, 30);
+    assert.equal(root.model, 'up/gpt-4o-mini');
+    assert.ok(root.cost > 0, `priced: ${root.cost}`);
   });
 
   test('on_fail "return" gives the last answer, flagged failed; json_object checks for an object; a fenced answer is repaired', async () => {

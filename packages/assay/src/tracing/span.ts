@@ -170,6 +170,22 @@ export class Span {
     );
   }
 
+  /**
+   * For a layer that makes its call in child spans (tool loop, verification): takes the route,
+   * model and provider the router set on `child`, where this span has none, so the call's span
+   * names what answered (and is priced by it).
+   */
+  adoptTarget(child: Span): this {
+    const c = child.observation;
+    const o = this.observation;
+    if (o.route === null && c.route !== null) o.route = c.route;
+    if (o.model === null && c.model !== null) {
+      o.model = c.model;
+      o.provider = c.provider;
+    }
+    return this;
+  }
+
   fail(err: { message: string; status?: number }): this {
     return this.set({ status: 'error', error: err.message, status_code: err.status ?? this.observation.status_code });
   }

@@ -9,6 +9,7 @@
 import { formatPath } from '../config/load.js';
 import { AssayError, badRequest } from '../errors.js';
 import { completionAsChunks } from '../gateway/chunks.js';
+import { usageFields } from '../gateway/router/index.js';
 import type { Embedder } from '../gateway/embedder.js';
 import type { ModelRegistry } from '../gateway/registry.js';
 import type { CallContext, ChatHandler, Layer } from '../gateway/spec.js';
@@ -111,6 +112,8 @@ export function verifyLayer(deps: VerifyDeps): Layer {
       if (report.verdict === 'failed' || report.verdict === 'abstained' || !completion) {
         const onFail = defaultOnFail(spec);
         if (onFail === 'error') {
+          // The refused answer still cost tokens: the call's span (which budgets count) says how many.
+          ctx.span.set(usageFields(v.usage.usage()));
           throw new AssayError({
             status: 422,
             type: 'verification_error',

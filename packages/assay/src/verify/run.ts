@@ -66,8 +66,10 @@ export class Verification {
   }
 
   /** A candidate answer through the rest of the pipeline, traced under `span`. */
-  generate(req: ChatRequest, span: Span): Promise<Called> {
-    return this.call(this.env.next, req, span);
+  async generate(req: ChatRequest, span: Span): Promise<Called> {
+    const called = await this.call(this.env.next, req, span);
+    this.env.ctx.span.adoptTarget(span);
+    return called;
   }
 
   /** A verifier call straight to the router, traced as an evaluator span under `parent`. */

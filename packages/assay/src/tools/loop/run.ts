@@ -109,7 +109,7 @@ export async function* runToolLoop(input: LoopInput): AsyncGenerator<ChatComplet
     let completion: ChatCompletion;
     try {
       const result = await next(stepReq, { ...ctx, span: stepSpan });
-      if (step === 1 && stepSpan.observation.route) ctx.span.set({ route: stepSpan.observation.route });
+      ctx.span.adoptTarget(stepSpan);
       headers = result.headers ?? {};
       input.onStepHeaders?.(headers);
       upstreamMs += Number(headers['x-assay-upstream-ms'] ?? 0);
