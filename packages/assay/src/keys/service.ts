@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { badRequest, forbidden, notFound, unauthorized } from '../errors.js';
 import type { ApiKeyRecord, KeysRepo } from '../store/keys.js';
+import type { KeyPolicy } from './policy.js';
 
 export const SCOPES = ['admin', 'model', 'read', 'ingest', 'feedback'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -80,7 +81,7 @@ export class KeyService {
     return null;
   }
 
-  async create(input: { name: string; scopes?: string[]; models?: string[] | null; key?: string }): Promise<CreatedKey> {
+  async create(input: { name: string; scopes?: string[]; models?: string[] | null; policy?: KeyPolicy | null; key?: string }): Promise<CreatedKey> {
     const name = input.name?.trim();
     if (!name) throw badRequest('name is required: give the key a name that says who uses it', 'name');
     const scopes = input.scopes?.length ? [...new Set(input.scopes)] : ['model'];
@@ -98,6 +99,7 @@ export class KeyService {
       hash: hashKey(key),
       scopes,
       models: input.models?.length ? input.models : null,
+      policy: input.policy && Object.keys(input.policy).length ? input.policy : null,
       created_at: Date.now(),
       revoked_at: null,
     };

@@ -1,6 +1,7 @@
 /** Repository for API keys. Stores only hashes; the key service keeps them cached in memory. */
 import type { Db } from './db.js';
 import { fromJson, toJson } from './db.js';
+import type { KeyPolicy } from '../keys/policy.js';
 
 export interface ApiKeyRecord {
   id: string;
@@ -10,6 +11,8 @@ export interface ApiKeyRecord {
   hash: string;
   scopes: string[];
   models: string[] | null;
+  /** What the admin set for this key alone (keys/policy.ts); null: none. */
+  policy: KeyPolicy | null;
   created_at: number;
   revoked_at: number | null;
 }
@@ -20,7 +23,7 @@ export class KeysRepo {
   async insert(key: ApiKeyRecord): Promise<void> {
     await this.db.kysely
       .insertInto('api_keys')
-      .values({ ...key, scopes: toJson(key.scopes), models: toJson(key.models) })
+      .values({ ...key, scopes: toJson(key.scopes), models: toJson(key.models), policy: toJson(key.policy) })
       .execute();
   }
 
@@ -60,6 +63,7 @@ export class KeysRepo {
       ...(r as unknown as ApiKeyRecord),
       scopes: fromJson<string[]>(this.db.dialect, r.scopes) ?? [],
       models: fromJson<string[]>(this.db.dialect, r.models),
+      policy: fromJson<KeyPolicy>(this.db.dialect, r.policy) ?? null,
     };
   }
 }

@@ -15,6 +15,8 @@ export interface ApiKeysTable {
   scopes: JsonColumn;
   /** Model and route patterns this key may call; null means all. */
   models: JsonColumn;
+  /** The key's own policy (keys/policy.ts); null: none. */
+  policy: JsonColumn;
   created_at: number;
   revoked_at: number | null;
 }

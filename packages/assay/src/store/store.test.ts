@@ -38,11 +38,13 @@ for (const kind of storeKinds) {
       const now = Date.now();
       await store.keys.insert({
         id: 'key_1', project_id: 'default', name: 'ci', prefix: 'sk-assay-ab', hash: 'h1',
-        scopes: ['model', 'read'], models: ['smart'], created_at: now, revoked_at: null,
+        scopes: ['model', 'read'], models: ['smart'], policy: { tools: { knowledge_bases: ['docs'] }, rate_limits: { max_in_flight: 2 } },
+        created_at: now, revoked_at: null,
       });
       const k = await store.keys.getByHash('h1');
       assert.deepEqual(k?.scopes, ['model', 'read']);
       assert.deepEqual(k?.models, ['smart']);
+      assert.deepEqual(k?.policy, { tools: { knowledge_bases: ['docs'] }, rate_limits: { max_in_flight: 2 } });
       assert.equal(k?.created_at, now);
       assert.equal((await store.keys.list()).length, 1);
       assert.equal(await store.keys.revoke('key_1', now + 1), true);

@@ -1,6 +1,7 @@
 /** /api/keys: create (the key is in the answer once), list, revoke. Admin scope. */
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { keyPolicySchema } from '../../keys/policy.js';
 import { publicKey } from '../../keys/service.js';
 import { authenticate, type AuthVars } from '../auth.js';
 import { readJson } from '../body.js';
@@ -10,6 +11,8 @@ const createKeySchema = z.strictObject({
   name: z.string({ message: 'name is required: a label that says who uses the key' }).min(1).max(200),
   scopes: z.array(z.string()).optional(),
   models: z.array(z.string().min(1)).nullable().optional(),
+  /** The key's own policy: tools it may add, a bound end user, rate limits (docs/security.md). */
+  policy: keyPolicySchema.nullable().optional(),
 });
 
 export function keysRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {

@@ -14,6 +14,7 @@ import * as m008 from './008_datasets.js';
 import * as m009 from './009_experiments.js';
 import * as m010 from './010_feedback.js';
 import * as m011 from './011_annotation.js';
+import * as m012 from './012_key_policy.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -43,6 +44,7 @@ const modules: Record<string, MigrationModule> = {
   '009_experiments': m009,
   '010_feedback': m010,
   '011_annotation': m011,
+  '012_key_policy': m012,
 };
 
 export async function migrate(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> {
