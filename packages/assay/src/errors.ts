@@ -2,6 +2,8 @@
  * One error type for everything a caller can be told about. HTTP surfaces render it:
  * `/v1/*` in the OpenAI error shape, `/api/*` as {error:{message, code}}.
  */
+import { randomBytes } from 'node:crypto';
+
 export type ErrorType =
   | 'invalid_request_error'
   | 'authentication_error'
@@ -101,8 +103,23 @@ export class UpstreamError extends AssayError {
 export const clientClosed = (detail = 'the client closed the request') =>
   new AssayError({ status: 499, message: detail, type: 'client_closed', code: 'client_closed' });
 
+/**
+ * An unexpected failure (a bug, a driver error). The client sees only a generic message and an id;
+ * the real text is logged once under that id, so SQL and driver details never leave the server.
+ */
+export class InternalError extends AssayError {
+  readonly id: string;
+
+  constructor(cause: unknown) {
+    const id = `err_${randomBytes(6).toString('hex')}`;
+    super({ status: 500, message: `internal error (id ${id}): the server log has the details under this id`, type: 'server_error', cause });
+    this.name = 'InternalError';
+    this.id = id;
+    console.error(`[assay] internal error ${id}:`, cause instanceof Error ? (cause.stack ?? cause.message) : String(cause));
+  }
+}
+
 export function toAssayError(err: unknown): AssayError {
   if (err instanceof AssayError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return new AssayError({ status: 500, message: `internal error: ${message}`, type: 'server_error', cause: err });
+  return new InternalError(err);
 }

@@ -47,6 +47,11 @@ export async function keyFromHeader(deps: AppDeps, header: string | undefined): 
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** The host of an Origin header; null for an opaque origin (`Origin: null`) or one that is not a URL. */
+function originHost(origin: string): string | null {
+  return URL.canParse(origin) ? new URL(origin).host || null : null;
+}
+
 /**
  * The key of a request: its Authorization header, else its session cookie. A cookie only counts for
  * same-origin requests that change something (the browser's Sec-Fetch-Site, else Origin vs Host),
@@ -60,16 +65,42 @@ export async function keyFromRequest(deps: AppDeps, c: Context): Promise<ApiKeyR
   if (!SAFE_METHODS.has(c.req.method)) {
     const site = c.req.header('sec-fetch-site');
     const origin = c.req.header('origin');
-    const crossSite = site ? site !== 'same-origin' && site !== 'none' : origin ? new URL(origin).host !== c.req.header('host') : false;
+    const crossSite = site ? site !== 'same-origin' && site !== 'none' : origin ? originHost(origin) !== c.req.header('host') : false;
     if (crossSite) throw forbidden('A session cookie is only accepted from the Assay dashboard itself (same origin); send an Authorization header instead');
   }
   return deps.webSessions.authenticate(token);
 }
 
 export function authenticate(deps: AppDeps, scope: Scope): MiddlewareHandler<{ Variables: AuthVars }> {
-  return async (c, next) => {
+  return declareAccess([scope], async (c, next) => {
     const key = await keyFromRequest(deps, c);
     c.set('key', requireScope(key, scope));
     await next();
-  };
+  });
 }
+
+/**
+ * Who may call a route: keys with one of these scopes (admin always may), any valid key, or anyone.
+ * Every route carries one on a middleware (authenticate, publicRoute, …); test/auth-matrix.e2e.test.ts
+ * reads them from app.routes, calls every route as each scope, and fails for a route without one.
+ */
+export type Access = readonly Scope[] | 'any key' | 'public';
+const ACCESS = Symbol('assay.access');
+
+/** Tags a middleware that checks access itself with what it lets through. */
+export function declareAccess<M extends MiddlewareHandler<any>>(access: Access, middleware: M): M {
+  return Object.assign(middleware, { [ACCESS]: access });
+}
+
+/** The access a route handler declares, if it is a tagged middleware. */
+export function accessOf(handler: unknown): Access | undefined {
+  return (handler as { [ACCESS]?: Access } | null)?.[ACCESS];
+}
+
+/** Declares, for a handler that checks the key itself, what it lets through (the check stays the handler's). */
+export function checkedInHandler(access: Access): MiddlewareHandler {
+  return declareAccess(access, async (_c, next) => next());
+}
+
+/** Marks a route that needs no key: health, the dashboard's files, sign-in. */
+export const publicRoute = (): MiddlewareHandler => checkedInHandler('public');

@@ -3,7 +3,7 @@
  * {error:{message, code}}. Headers such as retry-after travel with the error.
  */
 import type { Context } from 'hono';
-import { AssayError, UpstreamError, toAssayError } from '../errors.js';
+import { AssayError, InternalError, UpstreamError, toAssayError } from '../errors.js';
 
 export function isModelApi(path: string): boolean {
   return path === '/v1' || path.startsWith('/v1/');
@@ -28,7 +28,7 @@ export function errorHeaders(err: AssayError): Record<string, string> {
 
 export function errorResponse(c: Context, err: unknown, extraHeaders: Record<string, string> = {}): Response {
   const e = toAssayError(err);
-  if (e.status >= 500 && !(e instanceof UpstreamError)) {
+  if (e.status >= 500 && !(e instanceof UpstreamError) && !(e instanceof InternalError)) {
     // A failure Assay explained (a tool source that cannot serve, the sandbox busy) is one line; a bug gets its stack.
     if (e.status === 500) console.error(`[assay] ${c.req.method} ${c.req.path}:`, (e.cause as Error)?.stack ?? e.stack);
     else console.error(`[assay] ${c.req.method} ${c.req.path}: ${e.status} ${e.code ?? e.type}: ${e.message}`);

@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { badRequest, forbidden, notFound, unauthorized } from '../errors.js';
+import { modelAllowed } from '../gateway/allow.js';
 import type { ApiKeyRecord, KeysRepo } from '../store/keys.js';
 import type { KeyPolicy } from './policy.js';
 
@@ -29,6 +30,10 @@ export interface CreatedKey {
 
 export type PublicKey = Omit<ApiKeyRecord, 'hash'>;
 export const publicKey = ({ hash: _hash, ...rest }: ApiKeyRecord): PublicKey => rest;
+
+/** ASSAY_ADMIN_KEY must be at least this long; the key it registers carries this name. */
+export const ADMIN_KEY_MIN_LENGTH = 20;
+const ENV_ADMIN_NAME = 'admin (ASSAY_ADMIN_KEY)';
 
 const NEGATIVE_CACHE_MAX = 10_000;
 const NEGATIVE_TTL_MS = 30_000;
@@ -109,6 +114,24 @@ export class KeyService {
     return { key, record };
   }
 
+  /**
+   * Changes an active key's name, model list or policy; the cached record is replaced at once here
+   * (other instances see it with the next refresh).
+   */
+  async update(id: string, patch: { name?: string; models?: string[] | null; policy?: KeyPolicy | null }): Promise<ApiKeyRecord> {
+    const existing = await this.repo.get(id);
+    if (!existing) throw notFound(`no key with id ${id}`, 'key_not_found');
+    if (existing.revoked_at !== null) throw badRequest(`key ${id} is revoked; create a new key instead`, 'id', 'already_revoked');
+    const updated = await this.repo.update(id, {
+      name: patch.name?.trim() || undefined,
+      models: patch.models === undefined ? undefined : patch.models?.length ? patch.models : null,
+      policy: patch.policy === undefined ? undefined : patch.policy && Object.keys(patch.policy).length ? patch.policy : null,
+    });
+    if (!updated) throw notFound(`no key with id ${id}`, 'key_not_found');
+    this.byHash.set(updated.hash, updated);
+    return updated;
+  }
+
   list(includeRevoked = false): Promise<ApiKeyRecord[]> {
     return this.repo.list({ includeRevoked });
   }
@@ -123,19 +146,33 @@ export class KeyService {
   }
 
   /**
-   * Make sure an admin key exists: ASSAY_ADMIN_KEY is registered if given; otherwise, when no admin
-   * key exists yet, one is generated and returned (to be printed once).
+   * Make sure an admin key exists: ASSAY_ADMIN_KEY is registered if given (at least
+   * ADMIN_KEY_MIN_LENGTH characters), and the key an earlier value registered is revoked; otherwise,
+   * when no admin key exists yet, one is generated and returned (to be printed once).
    */
   async bootstrapAdmin(envKey: string | undefined): Promise<string | null> {
     if (envKey) {
-      if (!(await this.repo.getByHash(hashKey(envKey)))) {
-        await this.create({ name: 'admin (ASSAY_ADMIN_KEY)', scopes: ['admin'], key: envKey });
-      }
+      await this.registerEnvAdmin(envKey);
       return null;
     }
     const keys = await this.repo.list();
     if (keys.some((k) => k.scopes.includes('admin'))) return null;
     return (await this.create({ name: 'admin (generated at first start)', scopes: ['admin'] })).key;
+  }
+
+  private async registerEnvAdmin(envKey: string): Promise<void> {
+    if (envKey.length < ADMIN_KEY_MIN_LENGTH) {
+      throw new Error(
+        `ASSAY_ADMIN_KEY is ${envKey.length} characters long; it must have at least ${ADMIN_KEY_MIN_LENGTH} (e.g. ${KEY_PREFIX} followed by 32 random characters: openssl rand -hex 16)`,
+      );
+    }
+    const hash = hashKey(envKey);
+    const existing = await this.repo.getByHash(hash);
+    if (existing?.revoked_at) throw new Error(`ASSAY_ADMIN_KEY was revoked (key ${existing.id}); choose a new value`);
+    if (!existing) await this.create({ name: ENV_ADMIN_NAME, scopes: ['admin'], key: envKey });
+    for (const old of await this.repo.list()) {
+      if (old.name === ENV_ADMIN_NAME && old.hash !== hash) await this.revoke(old.id);
+    }
   }
 }
 
@@ -151,6 +188,5 @@ export function requireScope(key: ApiKeyRecord | null, scope: Scope): ApiKeyReco
 
 /** Whether a key may call a model name; patterns may end in * (e.g. "upstream/*"). */
 export function keyAllowsModel(key: ApiKeyRecord, model: string): boolean {
-  if (!key.models) return true;
-  return key.models.some((p) => (p.endsWith('*') ? model.startsWith(p.slice(0, -1)) : p === model));
+  return modelAllowed(key.models, model);
 }
