@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { emptyObservation } from '../src/tracing/span.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
-import { startAssay, type TestAssay } from './helpers/assay.js';
+import { expectError, expectJson, startAssay, type TestAssay } from './helpers/assay.js';
 import { storeKinds } from './helpers/stores.js';
 
 for (const kind of storeKinds) {
@@ -59,6 +59,26 @@ for (const kind of storeKinds) {
       res = await assay.api('/api/keys', { method: 'POST', body: JSON.stringify({ name: 'x', scopes: ['root'] }) });
       assert.equal(res.status, 400);
       assert.match(((await res.json()) as { error: { message: string } }).error.message, /unknown scope "root"/);
+    });
+
+    test('keys: a policy is set at creation, changed with PATCH, checked field by field', async () => {
+      const policy = { tools: { run_code: true, knowledge_bases: ['docs'] }, user: 'u-1', rate_limits: { requests_per_minute: 60 } };
+      const created = await expectJson<{ id: string; policy: unknown }>(await assay.post('/api/keys', { name: 'bot', policy }), 201);
+      assert.deepEqual(created.policy, policy);
+      const bad = await expectError(await assay.post('/api/keys', { name: 'bot', policy: { rate_limits: { requests_per_minute: 0 } } }), 400, 'invalid_request');
+      assert.match(bad.message, /policy\.rate_limits\.requests_per_minute/);
+      await expectError(await assay.post('/api/keys', { name: 'bot', policy: { tools: { shell: true } } }), 400, 'invalid_request');
+
+      const patch = (id: string, body: unknown) => assay.api(`/api/keys/${id}`, { method: 'PATCH', body: JSON.stringify(body) });
+      const changed = await expectJson<{ policy: unknown; models: unknown }>(await patch(created.id, { policy: { user: 'u-2' }, models: ['smart'] }), 200);
+      assert.deepEqual(changed.policy, { user: 'u-2' });
+      assert.deepEqual(changed.models, ['smart']);
+      const listed = await expectJson<{ data: { id: string; policy: unknown }[] }>(await assay.api('/api/keys'), 200);
+      assert.deepEqual(listed.data.find((k) => k.id === created.id)?.policy, { user: 'u-2' });
+      assert.equal((await expectJson<{ policy: unknown }>(await patch(created.id, { policy: null }), 200)).policy, null);
+      await expectError(await patch('key_nope', { policy: null }), 404, 'key_not_found');
+      await assay.api(`/api/keys/${created.id}`, { method: 'DELETE' });
+      await expectError(await patch(created.id, { policy: null }), 400, 'already_revoked');
     });
 
     test('traces: filters, cursor pagination, bad query → 400', async () => {

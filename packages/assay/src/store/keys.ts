@@ -54,6 +54,16 @@ export class KeysRepo {
     return Number(res.numUpdatedRows) > 0;
   }
 
+  /** Sets a key's policy and model list; returns the updated record, or null when there is no such key. */
+  async update(id: string, patch: { policy?: KeyPolicy | null; models?: string[] | null; name?: string }): Promise<ApiKeyRecord | null> {
+    const set: Record<string, unknown> = {};
+    if (patch.policy !== undefined) set.policy = toJson(patch.policy);
+    if (patch.models !== undefined) set.models = toJson(patch.models);
+    if (patch.name !== undefined) set.name = patch.name;
+    if (Object.keys(set).length > 0) await this.db.kysely.updateTable('api_keys').set(set).where('id', '=', id).execute();
+    return this.get(id);
+  }
+
   async countActiveWithScope(scope: string): Promise<number> {
     return (await this.list()).filter((k) => k.scopes.includes(scope)).length;
   }

@@ -1,4 +1,4 @@
-/** /api/keys: create (the key is in the answer once), list, revoke. Admin scope. */
+/** /api/keys: create (the key is in the answer once), list, change a key's models or policy, revoke. Admin scope. */
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { keyPolicySchema } from '../../keys/policy.js';
@@ -15,6 +15,12 @@ const createKeySchema = z.strictObject({
   policy: keyPolicySchema.nullable().optional(),
 });
 
+const updateKeySchema = z.strictObject({
+  name: createKeySchema.shape.name.optional(),
+  models: createKeySchema.shape.models,
+  policy: createKeySchema.shape.policy,
+});
+
 export function keysRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
   const app = new Hono<{ Variables: AuthVars }>();
   app.use('*', authenticate(deps, 'admin'));
@@ -29,6 +35,11 @@ export function keysRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
     const includeRevoked = c.req.query('include_revoked') === 'true';
     const keys = await deps.keys.list(includeRevoked);
     return c.json({ data: keys.map(publicKey), next_cursor: null });
+  });
+
+  app.patch('/:id', async (c) => {
+    const input = await readJson(c, updateKeySchema, 64 * 1024);
+    return c.json(publicKey(await deps.keys.update(c.req.param('id'), input)));
   });
 
   app.delete('/:id', async (c) => {
