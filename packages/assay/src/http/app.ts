@@ -20,6 +20,7 @@ import { sessionRoutes } from './admin/session.js';
 import { sessionsRoutes } from './admin/sessions.js';
 import { toolsRoutes } from './admin/tools.js';
 import { tracesRoutes } from './admin/traces.js';
+import { publicRoute } from './auth.js';
 import type { AppDeps } from './deps.js';
 import { errorResponse, isModelApi } from './errors.js';
 import { otlpRoutes } from './ingest/otlp.js';
@@ -44,7 +45,7 @@ export function createApp(deps: AppDeps): Hono {
     ),
   );
 
-  app.get('/health', (c) =>
+  app.get('/health', publicRoute(), (c) =>
     c.json({
       status: 'ok',
       version: deps.version,

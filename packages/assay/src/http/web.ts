@@ -8,6 +8,7 @@ import { extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Context, Hono } from 'hono';
+import { publicRoute } from './auth.js';
 import type { AppDeps } from './deps.js';
 import { homePage } from './home.js';
 
@@ -81,11 +82,11 @@ function send(c: Context, f: WebFile): Response {
 export function registerWeb(app: Hono, deps: AppDeps, dir = webDir()): void {
   const files = loadWebFiles(dir);
   if (!files) {
-    app.get('/', (c) => c.html(homePage(deps, c.req.header('host') ?? '127.0.0.1:4141')));
+    app.get('/', publicRoute(), (c) => c.html(homePage(deps, c.req.header('host') ?? '127.0.0.1:4141')));
     return;
   }
   const index = files.get('/index.html')!;
-  app.get('*', async (c, next) => {
+  app.get('*', publicRoute(), async (c, next) => {
     const path = c.req.path;
     if (path.startsWith('/api/') || path === '/api' || path.startsWith('/v1/') || path === '/v1' || path === '/health') return next();
     const file = files.get(path);

@@ -12,7 +12,7 @@ import { adjudicate, agreement, disagreements, promote } from '../../feedback/qu
 import { shownOrder } from '../../feedback/queues/answers.js';
 import { viewOf, type AddItemsBody } from '../../feedback/queues/service.js';
 import { queueInputSchema, type Annotator } from '../../feedback/queues/types.js';
-import { authenticate, keyFromRequest, type AuthVars } from '../auth.js';
+import { authenticate, declareAccess, keyFromRequest, type AuthVars } from '../auth.js';
 import { readJson, validate } from '../body.js';
 import type { AppDeps } from '../deps.js';
 import type { ScoreMatch } from '../../store/scores.js';
@@ -46,12 +46,12 @@ const itemsQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(50
 
 /** Any valid key (which queues it may touch is the queue's business). */
 function anyKey(deps: AppDeps): MiddlewareHandler<{ Variables: AuthVars }> {
-  return async (c, next) => {
+  return declareAccess('any key', async (c, next) => {
     const key = await keyFromRequest(deps, c);
     if (!key) throw unauthorized('Missing or invalid API key: send "Authorization: Bearer <Assay key>"');
     c.set('key', key);
     await next();
-  };
+  });
 }
 
 const who = (c: { var: AuthVars }): Annotator => ({

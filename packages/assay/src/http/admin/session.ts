@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { forbidden, unauthorized } from '../../errors.js';
 import { hasScope, publicKey } from '../../keys/service.js';
 import type { ApiKeyRecord } from '../../store/keys.js';
-import { keyFromRequest, SESSION_COOKIE } from '../auth.js';
+import { checkedInHandler, keyFromRequest, publicRoute, SESSION_COOKIE } from '../auth.js';
 import { readJson } from '../body.js';
 import type { AppDeps } from '../deps.js';
 
@@ -23,7 +23,7 @@ const view = (k: ApiKeyRecord) => {
 export function sessionRoutes(deps: AppDeps): Hono {
   const app = new Hono();
 
-  app.post('/', async (c) => {
+  app.post('/', publicRoute(), async (c) => {
     const { key } = await readJson(c, signInSchema, 16 * 1024);
     const record = await deps.keys.authenticate(key.trim());
     if (!record) throw unauthorized('That key is not valid (unknown or revoked).');
@@ -42,13 +42,13 @@ export function sessionRoutes(deps: AppDeps): Hono {
     return c.json(view(record));
   });
 
-  app.get('/', async (c) => {
+  app.get('/', checkedInHandler('any key'), async (c) => {
     const key = await keyFromRequest(deps, c);
     if (!key) throw unauthorized('Not signed in.');
     return c.json(view(key));
   });
 
-  app.delete('/', async (c) => {
+  app.delete('/', publicRoute(), async (c) => {
     const token = getCookie(c, SESSION_COOKIE);
     if (token) await deps.webSessions.end(token);
     deleteCookie(c, SESSION_COOKIE, { path: '/' });

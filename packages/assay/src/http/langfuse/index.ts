@@ -10,7 +10,7 @@ import { checkStoredScore } from '../../feedback/scores/service.js';
 import { Hono } from 'hono';
 import { AssayError, badRequest } from '../../errors.js';
 import { LangfuseIngestor } from '../../tracing/langfuse/batch.js';
-import { authenticate, type AuthVars } from '../auth.js';
+import { authenticate, publicRoute, type AuthVars } from '../auth.js';
 import { parseJson, readBodyText } from '../body.js';
 import type { AppDeps } from '../deps.js';
 import { langfusePromptRoutes } from './prompts.js';
@@ -23,7 +23,7 @@ export function langfuseRoutes(deps: AppDeps, opts: { recentIds?: number } = {})
   const ingestor = new LangfuseIngestor(deps.ingest, { recentIds: opts.recentIds, checkScore: (s) => checkStoredScore(deps.scoreConfigs, s) });
   const auth = authenticate(deps, 'ingest');
 
-  app.get('/health', (c) => c.json({ status: 'OK', version: deps.version }));
+  app.get('/health', publicRoute(), (c) => c.json({ status: 'OK', version: deps.version }));
 
   app.get('/projects', auth, (c) => {
     const project = c.var.key.project_id;

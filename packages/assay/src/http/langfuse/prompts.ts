@@ -14,7 +14,7 @@ import { badRequest, forbidden, toAssayError } from '../../errors.js';
 import { hasScope, requireScope } from '../../keys/service.js';
 import { DEFAULT_PROJECT } from '../../prompts/service.js';
 import { LATEST, chatItemSchema, labelSchema, promptNameSchema, refLabelSchema, toNewVersion, createInputSchema, type ChatItem, type PromptBody, type PromptVersionView } from '../../prompts/types.js';
-import { keyFromRequest, type AuthVars } from '../auth.js';
+import { declareAccess, keyFromRequest, type AuthVars } from '../auth.js';
 import { readJson, validate } from '../body.js';
 import type { AppDeps } from '../deps.js';
 
@@ -89,7 +89,7 @@ const patchBody = z.looseObject({ newLabels: z.array(labelSchema, { message: 'ne
 
 /** Read or ingest scope (admin includes both). */
 function readOrIngest(deps: AppDeps): MiddlewareHandler<{ Variables: AuthVars }> {
-  return async (c, next) => {
+  return declareAccess(['read', 'ingest'], async (c, next) => {
     const key = await keyFromRequest(deps, c);
     if (!key) return void requireScope(key, 'ingest'); // 401
     if (!hasScope(key, 'read') && !hasScope(key, 'ingest')) {
@@ -97,7 +97,7 @@ function readOrIngest(deps: AppDeps): MiddlewareHandler<{ Variables: AuthVars }>
     }
     c.set('key', key);
     await next();
-  };
+  });
 }
 
 function timeBound(v: string | undefined, param: string): number | undefined {
@@ -111,12 +111,12 @@ export function langfusePromptRoutes(deps: AppDeps): Hono<{ Variables: AuthVars 
   const app = new Hono<{ Variables: AuthVars }>();
   const prompts = deps.prompts;
   const read = readOrIngest(deps);
-  const admin: MiddlewareHandler<{ Variables: AuthVars }> = async (c, next) => {
+  const admin: MiddlewareHandler<{ Variables: AuthVars }> = declareAccess(['admin'], async (c, next) => {
     const key = await keyFromRequest(deps, c);
     if (key && !hasScope(key, 'admin')) throw forbidden(`Creating prompts and moving labels needs a key with the admin scope; this key has: ${key.scopes.join(', ')}`);
     c.set('key', requireScope(key, 'admin'));
     await next();
-  };
+  });
   const project = (c: Context<{ Variables: AuthVars }>) => c.var.key.project_id ?? DEFAULT_PROJECT;
 
   app.onError((err, c) => {

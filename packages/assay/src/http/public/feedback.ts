@@ -18,7 +18,7 @@ import { TokenBuckets } from '../../feedback/scores/rate-limit.js';
 import { requireScope } from '../../keys/service.js';
 import { isValidClientTraceId, newSpanId } from '../../tracing/ids.js';
 import { checkedScore, type ScoreInput } from '../admin/scores.js';
-import { keyFromHeader } from '../auth.js';
+import { checkedInHandler, keyFromHeader, publicRoute } from '../auth.js';
 import { readJson } from '../body.js';
 import type { AppDeps } from '../deps.js';
 
@@ -67,7 +67,7 @@ export function feedbackRoutes(deps: AppDeps): Hono {
     if (allow !== '*') c.res.headers.append('vary', 'Origin');
   });
 
-  app.options('/', (c) => {
+  app.options('/', publicRoute(), (c) => {
     if (c.req.header('origin') && !allowedOrigin(origins, c.req.header('origin'))) return c.body(null, 403);
     return c.body(null, 204, {
       'access-control-allow-methods': 'POST, OPTIONS',
@@ -76,7 +76,7 @@ export function feedbackRoutes(deps: AppDeps): Hono {
     });
   });
 
-  app.post('/', async (c) => {
+  app.post('/', checkedInHandler(['feedback']), async (c) => {
     const origin = c.req.header('origin');
     if (origin && !allowedOrigin(origins, origin)) {
       throw forbidden(`origin ${origin} may not post feedback: add it to feedback.cors_origins in the config`);
