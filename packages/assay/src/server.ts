@@ -134,6 +134,7 @@ async function assemble(opts: ServerOptions, opened: (() => unknown)[]): Promise
     repo: store.alerts,
     metrics,
     intervalMs: config.alerts.interval_ms,
+    allowHosts: config.alerts.allow_hosts,
     email: emailSender.configured ? emailSender.send : undefined,
     log,
   });

@@ -130,7 +130,7 @@ describe('a spent budget alerts its channels', () => {
       });
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
-    const assay = await startAssay(config());
+    const assay = await startAssay({ ...config(), alerts: { allow_hosts: ['127.0.0.1'] } }); // an internal receiver
     try {
       const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
       const ch = await assay.api('/api/channels', { method: 'POST', body: JSON.stringify({ name: 'ops', type: 'webhook', config: { url, secret: 'a-secret-of-16-chars' } }) });

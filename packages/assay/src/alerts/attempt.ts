@@ -1,4 +1,7 @@
 /** One delivery attempt's outcome, shared by the channel senders, and the HTTP POST they use. */
+import { STATUS_CODES } from 'node:http';
+import { fetch, type Dispatcher } from 'undici';
+import { findRefusal } from '../tools/http/ssrf.js';
 
 export interface Attempt {
   ok: boolean;
@@ -11,30 +14,37 @@ export interface Attempt {
 
 export type Sender<C, P> = (config: C, payload: P, timeoutMs: number) => Promise<Attempt>;
 
-const MAX_ERROR_BODY = 300;
-
-/** POST a body with a hard timeout; a non-2xx answer is a failure that quotes the start of its body. */
-export async function postBody(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<Attempt> {
-  let res: Response;
+/**
+ * POST a body with a hard timeout through `dispatcher` (the SSRF-checked pool of receiver.ts). A
+ * non-2xx answer is a failure recorded by its status and standard reason phrase only: nothing the
+ * receiver wrote (body, custom reason) goes into history or API answers.
+ */
+export async function postBody(url: string, body: string, headers: Record<string, string>, timeoutMs: number, dispatcher?: Dispatcher): Promise<Attempt> {
+  let res: Awaited<ReturnType<typeof fetch>>;
   try {
-    res = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), dispatcher });
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string; message?: string } };
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') {
-      return { ok: false, status: null, error: `no answer from ${origin(url)} within ${timeoutMs} ms`, retryable: true };
-    }
-    const why = e.cause?.code ?? e.cause?.message ?? e.message;
-    return { ok: false, status: null, error: `could not reach ${origin(url)}: ${why}`, retryable: true };
+    return unreachable(url, err as Error & { cause?: { code?: string; message?: string } }, timeoutMs);
   }
-  const text = await readStart(res);
+  void res.body?.cancel().catch(() => undefined);
   if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, error: null, retryable: false };
-  const snippet = text.trim().slice(0, MAX_ERROR_BODY);
+  const reason = STATUS_CODES[res.status] ?? '';
   return {
     ok: false,
     status: res.status,
-    error: `${origin(url)} answered HTTP ${res.status}${snippet ? `: ${snippet}` : ''}`,
+    error: `${origin(url)} answered HTTP ${res.status}${reason ? ` ${reason}` : ''}`,
     retryable: res.status === 408 || res.status === 429 || res.status >= 500,
   };
+}
+
+function unreachable(url: string, e: Error & { cause?: { code?: string; message?: string } }, timeoutMs: number): Attempt {
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') {
+    return { ok: false, status: null, error: `no answer from ${origin(url)} within ${timeoutMs} ms`, retryable: true };
+  }
+  const refusal = findRefusal(e);
+  if (refusal) return { ok: false, status: null, error: `not sent to ${origin(url)}: ${refusal.message}`, retryable: false };
+  const why = e.cause?.code ?? e.cause?.message ?? e.message;
+  return { ok: false, status: null, error: `could not reach ${origin(url)}: ${why}`, retryable: true };
 }
 
 /** scheme://host[:port] — never the path or query, which may hold a token. */
@@ -44,25 +54,4 @@ export function origin(url: string): string {
   } catch {
     return 'the receiver';
   }
-}
-
-/** The first few KB of an answer (for error messages); the rest is not read, so memory stays bounded. */
-async function readStart(res: Response, limit = 4096): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < limit) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } catch {
-    // the answer's status is what counts
-  } finally {
-    void reader.cancel().catch(() => undefined);
-  }
-  return Buffer.concat(chunks).toString('utf8').slice(0, limit);
 }

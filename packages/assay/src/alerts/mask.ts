@@ -1,6 +1,7 @@
 /**
  * Secrets in channel configs (webhook secret and header values, the Slack webhook URL whose path is
  * its token) never leave the API in full: answers show a mask that keeps the last 4 characters.
+ * A webhook URL (whose path or query often carries a token too) is shown in full to admin keys only.
  * A PATCH that sends a masked value back keeps the stored one.
  */
 import type { Channel, ChannelConfig, ChannelType } from './types.js';
@@ -19,9 +20,10 @@ export function maskUrl(u: string): string {
   }
 }
 
-export function maskConfig(type: ChannelType, config: ChannelConfig): Record<string, unknown> {
+export function maskConfig(type: ChannelType, config: ChannelConfig, admin = false): Record<string, unknown> {
   const c = { ...(config as unknown as Record<string, unknown>) };
   if (type === 'webhook') {
+    if (!admin && typeof c.url === 'string') c.url = maskUrl(c.url);
     if (typeof c.secret === 'string') c.secret = maskSecret(c.secret);
     if (c.headers && typeof c.headers === 'object') {
       c.headers = Object.fromEntries(Object.entries(c.headers as Record<string, string>).map(([k, v]) => [k, maskSecret(String(v))]));
@@ -31,8 +33,9 @@ export function maskConfig(type: ChannelType, config: ChannelConfig): Record<str
   return c;
 }
 
-export function publicChannel(ch: Channel): Omit<Channel, 'config'> & { config: Record<string, unknown> } {
-  return { ...ch, config: maskConfig(ch.type, ch.config) };
+/** A channel as the API shows it; `admin`: the key has the admin scope (sees webhook URLs in full). */
+export function publicChannel(ch: Channel, admin = false): Omit<Channel, 'config'> & { config: Record<string, unknown> } {
+  return { ...ch, config: maskConfig(ch.type, ch.config, admin) };
 }
 
 /** The stored config with a patch merged in; values sent back masked keep what was stored. */

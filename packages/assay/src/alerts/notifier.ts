@@ -5,20 +5,25 @@
  * resets its counter.
  */
 import type { AlertsRepo } from '../store/alerts.js';
-import type { Attempt } from './attempt.js';
+import type { Dispatcher } from 'undici';
+import { findRefusal } from '../tools/http/ssrf.js';
+import { origin, type Attempt } from './attempt.js';
+import type { ReceiverGuard } from './receiver.js';
 import { sendSlack } from './slack.js';
 import { MAX_CONSECUTIVE_FAILURES, type Channel, type DeliveryResult, type EmailConfig, type NotificationPayload, type SlackConfig, type WebhookConfig } from './types.js';
 import { sendWebhook } from './webhook.js';
 
 export interface Senders {
-  webhook: (config: WebhookConfig, payload: NotificationPayload, timeoutMs: number) => Promise<Attempt>;
-  slack: (config: SlackConfig, payload: NotificationPayload, timeoutMs: number) => Promise<Attempt>;
+  webhook: (config: WebhookConfig, payload: NotificationPayload, timeoutMs: number, dispatcher?: Dispatcher) => Promise<Attempt>;
+  slack: (config: SlackConfig, payload: NotificationPayload, timeoutMs: number, dispatcher?: Dispatcher) => Promise<Attempt>;
   email: (config: EmailConfig, payload: NotificationPayload, timeoutMs: number) => Promise<Attempt>;
 }
 
 export interface NotifierOptions {
   repo: AlertsRepo;
   email: Senders['email'];
+  /** Where webhook and Slack deliveries may go (checked before each attempt). */
+  guard: ReceiverGuard;
   /** Replace the HTTP senders (tests). */
   senders?: Partial<Senders>;
   timeoutMs?: number;
@@ -98,14 +103,30 @@ export class Notifier {
     try {
       switch (channel.type) {
         case 'webhook':
-          return await this.senders.webhook(channel.config as WebhookConfig, payload, this.timeoutMs);
-        case 'slack':
-          return await this.senders.slack(channel.config as SlackConfig, payload, this.timeoutMs);
+        case 'slack': {
+          const { url } = channel.config as WebhookConfig | SlackConfig;
+          const refused = await this.refusal(url);
+          if (refused) return refused;
+          const send = channel.type === 'webhook' ? this.senders.webhook : this.senders.slack;
+          return await send(channel.config as WebhookConfig, payload, this.timeoutMs, this.opts.guard.dispatcher(url));
+        }
         case 'email':
           return await this.senders.email(channel.config as EmailConfig, payload, this.timeoutMs);
       }
     } catch (err) {
       return { ok: false, status: null, error: (err as Error).message, retryable: true };
+    }
+  }
+
+  /** A failed attempt when the receiver is refused now (its name may resolve elsewhere than at creation). */
+  private async refusal(url: string): Promise<Attempt | null> {
+    try {
+      await this.opts.guard.check(url);
+      return null;
+    } catch (err) {
+      const refusal = findRefusal(err);
+      if (!refusal) throw err;
+      return { ok: false, status: null, error: `not sent to ${origin(url)}: ${refusal.message}`, retryable: false };
     }
   }
 }

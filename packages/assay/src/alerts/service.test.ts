@@ -67,6 +67,7 @@ for (const kind of storeKinds) {
         intervalMs: 60_000,
         email: record('email'),
         senders: { webhook: record('webhook'), slack: record('slack') },
+        allowHosts: ['127.0.0.1:9'],
         retryDelayMs: 0,
         now: () => now,
       });

@@ -12,6 +12,7 @@ import type { Page } from '../store/observations.js';
 import { evaluateRule, type MetricReading } from './evaluate.js';
 import { mergeConfig, publicChannel } from './mask.js';
 import { Notifier, type Senders } from './notifier.js';
+import { ReceiverGuard } from './receiver.js';
 import { CONFIG_SCHEMAS, warningProblem, type RuleCreate, type RulePatchInput } from './schemas.js';
 import { Scheduler } from './scheduler.js';
 import type { AlertEvent, AlertRule, AlertState, Channel, ChannelConfig, ChannelType, DeliveryResult, NotificationPayload } from './types.js';
@@ -49,6 +50,8 @@ export interface AlertServiceOptions {
   email?: Senders['email'];
   /** Replace the HTTP senders (tests). */
   senders?: Partial<Senders>;
+  /** Hosts (`host[:port]`, `*.domain`) that webhook and Slack channels may reach on private addresses (alerts.allow_hosts). */
+  allowHosts?: readonly string[];
   timeoutMs?: number;
   retryDelayMs?: number;
   now?: () => number;
@@ -66,6 +69,7 @@ export class AlertService {
   private readonly log: (msg: string) => void;
   private readonly scheduler: Scheduler;
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly guard: ReceiverGuard;
 
   constructor(private readonly opts: AlertServiceOptions) {
     this.repo = opts.repo;
@@ -73,9 +77,11 @@ export class AlertService {
     this.log = opts.log ?? (() => undefined);
     const email: Senders['email'] =
       opts.email ?? (async () => ({ ok: false, status: null, error: 'email is not configured: set alerts.smtp in the config file', retryable: false }));
+    this.guard = new ReceiverGuard(opts.allowHosts);
     this.notifier = new Notifier({
       repo: opts.repo,
       email,
+      guard: this.guard,
       senders: opts.senders,
       timeoutMs: opts.timeoutMs,
       retryDelayMs: opts.retryDelayMs,
@@ -255,7 +261,7 @@ export class AlertService {
   // ── channels ───────────────────────────────────────────────────────────────────────────────────
 
   async createChannel(projectId: string, input: { name: string; type: ChannelType; config: Record<string, unknown>; enabled: boolean }) {
-    const config = this.checkConfig(input.type, input.config);
+    const config = await this.checkConfig(input.type, input.config);
     const now = this.now();
     const ch: Channel = {
       id: newId('chan'),
@@ -272,15 +278,16 @@ export class AlertService {
       updated_at: now,
     };
     await this.repo.insertChannel(ch);
-    return publicChannel(ch);
+    return publicChannel(ch, true);
   }
 
-  async listChannels(projectId: string) {
-    return (await this.repo.listChannels(projectId)).map(publicChannel);
+  /** `admin`: the caller has the admin scope and sees webhook URLs in full. */
+  async listChannels(projectId: string, admin = false) {
+    return (await this.repo.listChannels(projectId)).map((ch) => publicChannel(ch, admin));
   }
 
-  async getChannel(projectId: string, id: string) {
-    return publicChannel(await this.channel(projectId, id));
+  async getChannel(projectId: string, id: string, admin = false) {
+    return publicChannel(await this.channel(projectId, id), admin);
   }
 
   async updateChannel(projectId: string, id: string, patch: { name?: string; config?: Record<string, unknown>; enabled?: boolean }) {
@@ -288,7 +295,7 @@ export class AlertService {
     const now = this.now();
     const next: Channel = { ...ch, updated_at: now };
     if (patch.name !== undefined) next.name = patch.name;
-    if (patch.config !== undefined) next.config = this.checkConfig(ch.type, mergeConfig(ch.type, ch.config, patch.config));
+    if (patch.config !== undefined) next.config = await this.checkConfig(ch.type, mergeConfig(ch.type, ch.config, patch.config));
     if (patch.enabled === true) {
       next.enabled = true;
       next.consecutive_failures = 0;
@@ -305,7 +312,7 @@ export class AlertService {
       disabled_reason: next.disabled_reason,
       updated_at: now,
     });
-    return publicChannel(next);
+    return publicChannel(next, true);
   }
 
   async deleteChannel(projectId: string, id: string): Promise<void> {
@@ -346,7 +353,7 @@ export class AlertService {
     return ch;
   }
 
-  private checkConfig(type: ChannelType, config: Record<string, unknown>): ChannelConfig {
+  private async checkConfig(type: ChannelType, config: Record<string, unknown>): Promise<ChannelConfig> {
     if (type === 'email' && !this.opts.email) {
       throw badRequest(
         'email channels need an SMTP server: configure alerts.smtp (host, port, secure, user, password, from) in the config file and restart Assay',
@@ -354,6 +361,8 @@ export class AlertService {
         'smtp_not_configured',
       );
     }
-    return validate(z.strictObject({ config: CONFIG_SCHEMAS[type] }), { config }).config as ChannelConfig;
+    const checked = validate(z.strictObject({ config: CONFIG_SCHEMAS[type] }), { config }).config as ChannelConfig;
+    if ('url' in checked) await this.guard.checkForApi(checked.url, 'config.url');
+    return checked;
   }
 }

@@ -2,6 +2,7 @@
  * Slack channel: an incoming-webhook message `{text, blocks}`. `text` carries everything (it is what
  * notifications and Slack-compatible receivers such as Mattermost show); blocks lay it out in Slack.
  */
+import type { Dispatcher } from 'undici';
 import { postBody, type Attempt } from './attempt.js';
 import { formatNumber } from './evaluate.js';
 import type { NotificationPayload, SlackConfig } from './types.js';
@@ -30,6 +31,7 @@ export function slackMessage(payload: NotificationPayload): { text: string; bloc
   return { text, blocks };
 }
 
-export async function sendSlack(config: SlackConfig, payload: NotificationPayload, timeoutMs: number): Promise<Attempt> {
-  return postBody(config.url, JSON.stringify(slackMessage(payload)), { 'content-type': 'application/json', 'user-agent': 'assay-alerts/1' }, timeoutMs);
+export async function sendSlack(config: SlackConfig, payload: NotificationPayload, timeoutMs: number, dispatcher?: Dispatcher): Promise<Attempt> {
+  const headers = { 'content-type': 'application/json', 'user-agent': 'assay-alerts/1' };
+  return postBody(config.url, JSON.stringify(slackMessage(payload)), headers, timeoutMs, dispatcher);
 }

@@ -35,13 +35,12 @@ test('the signature is sha256=HMAC(secret, "<timestamp>.<body>") in hex', () => 
   assert.equal(signWebhook('other-secret-000000', '1767225600', body) === headers['x-assay-signature'], false);
 });
 
-test('outcomes: 2xx ok; 5xx retryable with a bounded quote of the body; 404 final; timeout; refused', async () => {
+test('outcomes: 2xx ok; 5xx retryable, with the status but not the body; 404 final; timeout; refused', async () => {
   const cfg = (path: string) => ({ url: `${base}${path}`, secret: 'x'.repeat(16) });
   assert.deepEqual(await sendWebhook(cfg('/200'), payload, 2000), { ok: true, status: 200, error: null, retryable: false });
   const e500 = await sendWebhook(cfg('/500'), payload, 2000);
   assert.deepEqual([e500.ok, e500.status, e500.retryable], [false, 500, true]);
-  assert.ok(e500.error!.length < 400);
-  assert.match(e500.error!, new RegExp(`^${base} answered HTTP 500: x+$`));
+  assert.equal(e500.error, `${base} answered HTTP 500 Internal Server Error`);
   const e404 = await sendWebhook(cfg('/404'), payload, 2000);
   assert.deepEqual([e404.status, e404.retryable], [404, false]);
   const slow = await sendWebhook(cfg('/hang'), payload, 100);

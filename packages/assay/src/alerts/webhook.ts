@@ -4,6 +4,7 @@
  * and that x-assay-timestamp (Unix seconds) is recent, which stops replays (docs/alerts.md).
  */
 import { createHmac } from 'node:crypto';
+import type { Dispatcher } from 'undici';
 import { postBody, type Attempt } from './attempt.js';
 import type { NotificationPayload, WebhookConfig } from './types.js';
 
@@ -28,7 +29,7 @@ export function webhookRequest(config: WebhookConfig, payload: NotificationPaylo
   };
 }
 
-export async function sendWebhook(config: WebhookConfig, payload: NotificationPayload, timeoutMs: number): Promise<Attempt> {
+export async function sendWebhook(config: WebhookConfig, payload: NotificationPayload, timeoutMs: number, dispatcher?: Dispatcher): Promise<Attempt> {
   const { body, headers } = webhookRequest(config, payload);
-  return postBody(config.url, body, headers, timeoutMs);
+  return postBody(config.url, body, headers, timeoutMs, dispatcher);
 }

@@ -7,6 +7,7 @@ import { regexSource } from './regex.js';
 import { providerModules } from '../providers/index.js';
 import { toolLoopSchema, toolSpecSchema } from '../tools/spec.js';
 import { httpToolsListSchema, openApiListSchema } from '../tools/http/family.js';
+import { hostPattern } from '../tools/http/schema.js';
 import { mcpServerSchema } from '../tools/mcp/schema.js';
 import { promptRefSchema } from '../prompts/types.js';
 import { verifySchema } from '../verify/spec.js';
@@ -132,6 +133,8 @@ const alertsSchema = z.strictObject({
   /** How often alert rules are evaluated. */
   interval_ms: z.number().int().positive().default(60_000),
   smtp: smtpSchema.optional(),
+  /** Webhook/Slack receivers on private addresses that channels may use (`host[:port]`, `*.domain`); others must be public. */
+  allow_hosts: z.array(hostPattern).default([]),
 });
 
 /** A model as the gateway addresses it: "<provider id>/<model>" or a route name. */

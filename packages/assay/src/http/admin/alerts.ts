@@ -5,6 +5,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { channelCreateSchema, channelPatchSchema, ruleCreateSchema, rulePatchSchema } from '../../alerts/schemas.js';
+import { hasScope } from '../../keys/service.js';
 import { authenticate, type AuthVars } from '../auth.js';
 import { readJson, validate } from '../body.js';
 import type { AppDeps } from '../deps.js';
@@ -62,14 +63,14 @@ export function channelsRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
   const admin = authenticate(deps, 'admin');
   const alerts = () => deps.alerts;
 
-  app.get('/', read, async (c) => c.json({ data: await alerts().listChannels(c.var.key.project_id), next_cursor: null }));
+  app.get('/', read, async (c) => c.json({ data: await alerts().listChannels(c.var.key.project_id, hasScope(c.var.key, 'admin')), next_cursor: null }));
 
   app.post('/', admin, async (c) => {
     const input = await readJson(c, channelCreateSchema, BODY_LIMIT);
     return c.json(await alerts().createChannel(c.var.key.project_id, input), 201);
   });
 
-  app.get('/:id', read, async (c) => c.json(await alerts().getChannel(c.var.key.project_id, c.req.param('id'))));
+  app.get('/:id', read, async (c) => c.json(await alerts().getChannel(c.var.key.project_id, c.req.param('id'), hasScope(c.var.key, 'admin'))));
 
   app.patch('/:id', admin, async (c) => {
     const patch = await readJson(c, channelPatchSchema, BODY_LIMIT);

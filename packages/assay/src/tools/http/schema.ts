@@ -25,7 +25,8 @@ const method = z.preprocess(
   z.enum(HTTP_METHODS, { message: `method must be one of ${HTTP_METHODS.join(', ')}` }),
 );
 
-const hostPattern = z.string().superRefine((p, ctx) => {
+/** One allow_hosts entry (also alerts.allow_hosts). */
+export const hostPattern = z.string().superRefine((p, ctx) => {
   try {
     parseHostPattern(p);
   } catch (err) {
