@@ -35,6 +35,7 @@ import { MemoryService } from './memory/index.js';
 import { MetricsService } from './metrics/service.js';
 import { PromptService, promptLayer, renderTemplate } from './prompts/index.js';
 import { providerModule } from './providers/index.js';
+import { wantsImplicitLocal } from './providers/local/config.js';
 import { openStore, resolveStoreLocation } from './store/index.js';
 import { TraceIngest } from './tracing/ingest.js';
 import { createPreparer } from './tracing/prepare.js';
@@ -80,10 +81,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function createProviders(config: AssayConfig, env: ProviderEnv): Map<string, Provider> {
+/** The configured providers, plus the implicit `local` one when the operator wants it (wantsImplicitLocal). */
+export function createProviders(config: AssayConfig, env: ProviderEnv, processEnv: NodeJS.ProcessEnv = process.env): Map<string, Provider> {
   const providers = new Map<string, Provider>();
   const entries = [...config.providers];
-  if (!entries.some((p) => p.id === 'local')) {
+  if (!entries.some((p) => p.id === 'local') && wantsImplicitLocal(config, processEnv)) {
     entries.push(providerModule('local')!.configSchema.parse({ id: 'local', type: 'local' }) as (typeof entries)[number]);
   }
   for (const p of entries) {

@@ -30,6 +30,11 @@ export interface ModelEntry {
   description?: string;
 }
 
+/** Why `local/…` is unknown when no local provider was created (server.ts createProviders). */
+const LOCAL_OFF =
+  'The local provider is off: it is on when the config names a local/… model (a route target or fallback, a knowledge, memory or verify model), ' +
+  'lists a provider with type: local, or ASSAY_LOCAL_MODEL (a GGUF path) or ASSAY_LOCAL_MODEL_URI is set (docs/configuration.md, "type: local").';
+
 export class ModelRegistry {
   private readonly routes = new Map<string, RouteConfig>();
 
@@ -79,7 +84,8 @@ export class ModelRegistry {
     const routes = this.routeNames();
     throw notFound(
       `The model "${model}" does not exist: name a route (${routes.length ? routes.join(', ') : 'none configured'}) ` +
-        `or "<provider id>/<model>" with a configured provider (${[...this.providers.keys()].join(', ')}).`,
+        `or "<provider id>/<model>" with a configured provider (${[...this.providers.keys()].join(', ')}).` +
+        (model.startsWith('local/') && !this.providers.has('local') ? ` ${LOCAL_OFF}` : ''),
       'model_not_found',
       'model',
     );

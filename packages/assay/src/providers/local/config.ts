@@ -103,3 +103,22 @@ export function modelNames(config: Pick<LocalProviderConfig, 'models'>): string[
   if (!names.includes('default')) names.push('default');
   return names;
 }
+
+/**
+ * Whether the implicit `local` provider is wanted (a config without a `type: local` provider gets
+ * one only then): the config names a `local/…` model outside `providers:` (a route target or
+ * fallback, a knowledge, memory or verify model), or ASSAY_LOCAL_MODEL / ASSAY_LOCAL_MODEL_URI is
+ * set. Otherwise no key can start a model download or CPU inference by naming `local/default`.
+ */
+export function wantsImplicitLocal(config: { providers: readonly unknown[] }, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env[ENV_MODEL_PATH]?.trim() || env[ENV_MODEL_URI]?.trim()) return true;
+  const { providers: _, ...rest } = config;
+  return namesLocal(rest);
+}
+
+function namesLocal(value: unknown): boolean {
+  if (typeof value === 'string') return value.startsWith('local/');
+  if (Array.isArray(value)) return value.some(namesLocal);
+  if (value && typeof value === 'object') return Object.values(value).some(namesLocal);
+  return false;
+}
