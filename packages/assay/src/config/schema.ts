@@ -11,6 +11,7 @@ import { hostPattern } from '../tools/http/schema.js';
 import { mcpServerSchema } from '../tools/mcp/schema.js';
 import { promptRefSchema } from '../prompts/types.js';
 import { verifySchema } from '../verify/spec.js';
+import { keyRateLimitsSchema } from '../keys/policy.js';
 
 const positiveMs = z.number().int().nonnegative();
 
@@ -186,8 +187,12 @@ export const configSchema = z
         max_body_bytes: z.number().int().positive().default(10 * 1024 * 1024),
         /** A stream is ended with an error event after this long. */
         max_stream_ms: z.number().int().positive().default(30 * 60_000),
+        /** Rate and concurrency limits of every key whose policy does not set its own (docs/limits.md); none by default. */
+        per_key: keyRateLimitsSchema.default({}),
+        /** Requests per minute per key on the management API (routes that need the admin or read scope); null: no limit. */
+        api_requests_per_minute: z.number().int().positive().nullable().default(600),
       })
-      .default({ max_body_bytes: 10 * 1024 * 1024, max_stream_ms: 30 * 60_000 }),
+      .default({ max_body_bytes: 10 * 1024 * 1024, max_stream_ms: 30 * 60_000, per_key: {}, api_requests_per_minute: 600 }),
     ingest: ingestSchema.default(ingestSchema.parse({})),
     governance: governanceSchema.default(governanceSchema.parse({})),
     alerts: alertsSchema.default(alertsSchema.parse({})),
@@ -202,7 +207,8 @@ export const configSchema = z
     memory: memorySchema.optional(),
     feedback: feedbackSchema.default(feedbackSchema.parse({})),
     /** Shared state for several Assay instances (budget counters); in memory when unset. */
-    redis: z.strictObject({ url: z.string().min(1) }).optional(),
+    /** Shared state for several instances: budget counters and rate limits. `key_prefix` starts every Redis key Assay writes. */
+    redis: z.strictObject({ url: z.string().min(1), key_prefix: z.string().min(1).max(100).default('assay:') }).optional(),
   })
   .superRefine((cfg, ctx) => {
     const ids = new Map<string, number>();

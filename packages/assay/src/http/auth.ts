@@ -71,10 +71,16 @@ export async function keyFromRequest(deps: AppDeps, c: Context): Promise<ApiKeyR
   return deps.webSessions.authenticate(token);
 }
 
+/** Routes needing these scopes are the management API: rate-limited per key (limits/), except for admin keys. */
+const MANAGEMENT_SCOPES = new Set<Scope>(['admin', 'read']);
+
 export function authenticate(deps: AppDeps, scope: Scope): MiddlewareHandler<{ Variables: AuthVars }> {
   return declareAccess([scope], async (c, next) => {
     const key = await keyFromRequest(deps, c);
     c.set('key', requireScope(key, scope));
+    if (MANAGEMENT_SCOPES.has(scope) && !c.var.key.scopes.includes('admin')) {
+      for (const [name, value] of Object.entries(await deps.limits.admitApi(c.var.key))) c.header(name, value);
+    }
     await next();
   });
 }

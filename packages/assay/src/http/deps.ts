@@ -7,6 +7,7 @@ import type { ModelRegistry } from '../gateway/registry.js';
 import type { Router } from '../gateway/router/index.js';
 import type { ChatHandler, EmbeddingsHandler } from '../gateway/spec.js';
 import type { KeyService } from '../keys/service.js';
+import type { Limiter } from '../limits/index.js';
 import type { KnowledgeService } from '../knowledge/service.js';
 import type { WebSessions } from '../keys/web-sessions.js';
 import type { MemoryService } from '../memory/index.js';
@@ -39,6 +40,8 @@ export interface AppDeps {
   prices: PriceBook;
   /** Spend and token budgets the gateway enforces. */
   budgets: BudgetService;
+  /** Rate and concurrency limits per key (model API and management API). */
+  limits: Limiter;
   registry: ModelRegistry;
   router: Router;
   /** Tool sources with state: MCP servers and the configured HTTP/OpenAPI tools. */

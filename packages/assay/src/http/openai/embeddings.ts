@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { EmbeddingsRequest } from '../../gateway/types.js';
 import type { ApiKeyRecord } from '../../store/keys.js';
 import type { AppDeps } from '../deps.js';
+import { limitHeaders } from '../../limits/index.js';
 import { handleCall } from './call.js';
 import { embeddingsRequestSchema } from './schemas.js';
 
@@ -18,6 +19,6 @@ export function embeddings(c: Context, deps: AppDeps, key: ApiKeyRecord): Promis
         ? { vectors: res.data?.length ?? 0, dimensions: Array.isArray(first) ? first.length : null, encoding: typeof first === 'string' ? 'base64' : 'float' }
         : null,
     });
-    return new Response(JSON.stringify(res), { status: 200, headers: { 'content-type': 'application/json', ...headers } });
+    return new Response(JSON.stringify(res), { status: 200, headers: { 'content-type': 'application/json', ...limitHeaders(ctx), ...headers } });
   });
 }
