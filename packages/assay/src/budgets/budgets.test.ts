@@ -41,3 +41,12 @@ test('redis counters: shared float sums with expiry', { skip: process.env.ASSAY_
     await b.close();
   }
 });
+
+test('a flood of invented subjects does not evict a spent subject from full memory counters', async () => {
+  const c = new MemoryCounters(100);
+  const later = Date.now() + 60_000;
+  await c.add('bud:user:real:0', 50, later);
+  for (let i = 0; i < 1_000; i++) await c.add(`bud:user:invented-${i}:0`, 0.01, later);
+  assert.deepEqual(c.get(['bud:user:real:0']), [50], 'the real user keeps its spend');
+  assert.ok(c.get(Array.from({ length: 1_000 }, (_, i) => `bud:user:invented-${i}:0`)).filter((v) => v > 0).length <= 100, 'memory stays bounded');
+});

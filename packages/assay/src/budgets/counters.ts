@@ -15,11 +15,13 @@ export interface Counters {
   close(): Promise<void>;
 }
 
-/** Entries past this are pruned (oldest window first). */
+/** Entries past this are pruned: expired ones, then the smallest sums (docs/budgets.md). */
 const MAX_KEYS = 200_000;
 
 export class MemoryCounters implements Counters {
   private readonly values = new Map<string, { v: number; expireAt: number }>();
+
+  constructor(private readonly maxKeys = MAX_KEYS) {}
 
   get(keys: readonly string[]): number[] {
     const now = Date.now();
@@ -33,7 +35,7 @@ export class MemoryCounters implements Counters {
     const e = this.values.get(key);
     const v = (e && e.expireAt > Date.now() ? e.v : 0) + amount;
     this.values.set(key, { v, expireAt });
-    if (this.values.size > MAX_KEYS) this.prune();
+    if (this.values.size > this.maxKeys) this.prune();
     return v;
   }
 
@@ -44,11 +46,12 @@ export class MemoryCounters implements Counters {
   private prune(): void {
     const now = Date.now();
     for (const [k, e] of this.values) if (e.expireAt <= now) this.values.delete(k);
-    // Still full (many live subjects): drop the oldest insertions.
-    for (const k of this.values.keys()) {
-      if (this.values.size <= MAX_KEYS * 0.9) break;
-      this.values.delete(k);
-    }
+    // Still full (many live subjects, e.g. a flood of invented users): drop the smallest sums, never
+    // the oldest, so new subjects with little spend cannot push out a spent subject and reset it.
+    const excess = this.values.size - Math.floor(this.maxKeys * 0.9);
+    if (excess <= 0) return;
+    const smallest = [...this.values].sort((a, b) => a[1].v - b[1].v).slice(0, excess);
+    for (const [k] of smallest) this.values.delete(k);
   }
 
   async close(): Promise<void> {}
