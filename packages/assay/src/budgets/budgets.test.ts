@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { AssayError } from '../errors.js';
+import { openStore } from '../store/index.js';
+import { emptyObservation } from '../tracing/span.js';
+import { sqliteStore } from '../../test/helpers/stores.js';
 import { MemoryCounters, RedisCounters } from './counters.js';
+import { BudgetService } from './service.js';
 import { windowBounds } from './types.js';
 
 test('calendar windows in UTC; weeks start on Monday', () => {
@@ -49,4 +54,26 @@ test('a flood of invented subjects does not evict a spent subject from full memo
   for (let i = 0; i < 1_000; i++) await c.add(`bud:user:invented-${i}:0`, 0.01, later);
   assert.deepEqual(c.get(['bud:user:real:0']), [50], 'the real user keeps its spend');
   assert.ok(c.get(Array.from({ length: 1_000 }, (_, i) => `bud:user:invented-${i}:0`)).filter((v) => v > 0).length <= 100, 'memory stays bounded');
+});
+
+test("a flood of invented users does not reset a real user's spent budget (full memory counters)", async () => {
+  const t = sqliteStore();
+  const store = await openStore(t.location);
+  try {
+    const budgets = new BudgetService({ repo: store.budgets, counters: new MemoryCounters(100) });
+    await budgets.start();
+    await budgets.create('default', { name: 'per-user', scope: 'user', metric: 'tokens', limit: 15, window: 'day', action: 'block', channels: [], enabled: true });
+    const call = (user: string, tokens: number) =>
+      emptyObservation({ trace_id: randomBytes(8).toString('hex'), type: 'generation', name: 'chat', project_id: 'default', user_id: user, total_tokens: tokens, start_time: Date.now() });
+    budgets.account(call('ann', 20));
+    for (let i = 0; i < 1_000; i++) budgets.account(call(`invented-${i}`, 1));
+    await new Promise((r) => setImmediate(r)); // counter updates are sent without waiting
+    await assert.rejects(
+      () => budgets.check({ projectId: 'default', keyId: null, userId: 'ann', tags: [] }),
+      (e: AssayError) => e.status === 429 && /per-user" is spent for user ann: 20 of 15 tokens/.test(e.message),
+    );
+  } finally {
+    await store.close();
+    await t.cleanup();
+  }
 });
