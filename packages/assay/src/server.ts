@@ -52,7 +52,7 @@ import { McpServers, mcpToolFamily } from './tools/mcp/index.js';
 import { toolLoopLayer } from './tools/loop/layer.js';
 import { verifyLayer } from './verify/layer.js';
 import { ToolResolver, type ToolFamilies } from './tools/resolve.js';
-import { createRedactor } from './tracing/redact.js';
+import { createRedactor, customRedactRules } from './tracing/redact.js';
 import { VERSION } from './version.js';
 
 export interface ServerOptions {
@@ -124,7 +124,7 @@ async function assemble(opts: ServerOptions, opened: (() => unknown)[]): Promise
 
   const redactor = createRedactor(
     config.governance.redact.builtins,
-    config.governance.redact.custom.map((r) => ({ name: r.name, pattern: new RegExp(r.pattern, `g${r.flags}`), replacement: r.replacement })),
+    customRedactRules(config.governance.redact.custom),
   );
   const prices = new PriceBook(store.prices);
   await prices.load();

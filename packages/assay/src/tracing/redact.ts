@@ -1,11 +1,14 @@
 /**
  * Redaction of stored payloads: built-in detectors (emails, phone numbers, card numbers, API-key-like
  * strings) and custom regular expressions, applied to every string inside a JSON value before it
- * is written. Keys are kept; only string values change.
+ * is written. Keys are kept; only string values change. Custom patterns match in linear time (RE2).
  */
+import { compileRegex, type LinearRegex } from '../config/regex.js';
+
 export interface RedactRule {
   name: string;
-  pattern: RegExp;
+  /** Built-ins are global native patterns (ours); custom ones are linear-time. */
+  pattern: RegExp | LinearRegex;
   replacement: string;
   /** Extra check on a match (card numbers must pass Luhn). */
   accept?: (match: string) => boolean;
@@ -54,6 +57,11 @@ export const BUILTIN_REDACTORS = {
 
 export type BuiltinRedactor = keyof typeof BUILTIN_REDACTORS;
 
+/** The config's `governance.redact.custom` rules, compiled (the config check has vetted each pattern). */
+export function customRedactRules(custom: readonly { name: string; pattern: string; flags: string; replacement: string }[]): RedactRule[] {
+  return custom.map((r) => ({ name: r.name, pattern: compileRegex(r.pattern, r.flags), replacement: r.replacement }));
+}
+
 /** The order built-ins run in, whatever order the config lists them. */
 const BUILTIN_ORDER: BuiltinRedactor[] = ['api_keys', 'emails', 'cards', 'phones'];
 
@@ -66,8 +74,11 @@ export function createRedactor(builtins: readonly BuiltinRedactor[], custom: rea
   const text = (s: string): string => {
     let out = s;
     for (const r of rules) {
-      r.pattern.lastIndex = 0;
-      out = out.replace(r.pattern, (m) => (r.accept && !r.accept(m) ? m : r.replacement));
+      const replace = (m: string) => (r.accept && !r.accept(m) ? m : r.replacement);
+      if (r.pattern instanceof RegExp) {
+        r.pattern.lastIndex = 0;
+        out = out.replace(r.pattern, replace);
+      } else out = r.pattern.replaceAll(out, replace);
     }
     return out;
   };

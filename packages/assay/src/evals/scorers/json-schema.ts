@@ -5,10 +5,11 @@
  */
 import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { linearRegExpEngine } from '../../config/regex.js';
 
 // ajv's 2020-12 build is CommonJS with a default export: loaded through require for both tsx and tsc output.
 const Ajv2020 = createRequire(import.meta.url)('ajv/dist/2020').default as typeof import('ajv/dist/2020.js').default;
-const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, strictTuples: false, allowUnionTypes: true, validateFormats: false });
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, strictTuples: false, allowUnionTypes: true, validateFormats: false, code: { regExp: linearRegExpEngine } });
 
 export interface SchemaIssue {
   /** JSON Pointer of the failing value ('' = the root). */

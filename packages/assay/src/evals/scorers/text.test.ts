@@ -53,9 +53,16 @@ describe('text assertions', () => {
     await both({ type: 'regex', value: '^\\d{3}-\\d{4}$' }, '555-1234', true);
     await both({ type: 'regex', value: '^\\d{3}-\\d{4}$' }, 'call 555-1234', false);
     await both({ type: 'regex', value: 'hello', config: { flags: 'i' } }, 'HELLO', true);
-    // a sticky regex is compiled once: every call starts at 0
-    const sticky = compileAssertion({ type: 'regex', value: 'ab', config: { flags: 'y' } }, {});
-    for (let i = 0; i < 3; i++) assert.equal((await sticky(ctxOf('abab'))).pass, true);
+    // compiled once, matched many times: no state carries over between calls
+    const once = compileAssertion({ type: 'regex', value: 'ab', config: { flags: 'i' } }, {});
+    for (let i = 0; i < 3; i++) assert.equal((await once(ctxOf('ABab'))).pass, true);
+  });
+
+  test('regex runs in linear time: a catastrophic pattern answers at once; lookaround is refused naming why', async () => {
+    await both({ type: 'regex', value: '(a+)+$' }, `${'a'.repeat(100_000)}b`, false);
+    rejects({ type: 'regex', value: '(?<=a)b' }, /lookbehind .* is not supported: patterns run in linear time \(RE2 syntax\)/);
+    rejects({ type: 'regex', value: '(a)\\1' }, /backreferences .* are not supported/);
+    rejects({ type: 'regex', value: 'a', config: { flags: 'y' } }, /config\.flags/);
   });
 
   test('word-count: exact, min/max, numeric string', async () => {

@@ -2,6 +2,7 @@
  * Text assertions (promptfoo names): equals, contains, icontains, contains-any, contains-all,
  * icontains-any, icontains-all, starts-with, regex, word-count. All are pass/fail (score 1 or 0).
  */
+import { compileRegex } from '../../config/regex.js';
 import { deepEqual } from './json-schema.js';
 import { asNonEmptyString, asString, asStringList, kind, prepareValue, q, ValueError, verdict } from './common.js';
 import { SpecError, type ScorerFactory } from './types.js';
@@ -67,18 +68,17 @@ const startsWith: ScorerFactory = (spec, _deps, base) => {
 
 const regex: ScorerFactory = (spec, _deps, base) => {
   const flags = spec.config?.flags ?? '';
-  if (typeof flags !== 'string' || !/^[dimsuvy]*$/.test(flags)) throw new SpecError('config.flags must be a string of RegExp flags (d i m s u v y)', 'config.flags');
+  if (typeof flags !== 'string' || !/^[dimsuv]*$/.test(flags)) throw new SpecError('config.flags must be a string of RegExp flags (d i m s u v; patterns run in linear time, RE2 syntax)', 'config.flags');
   const value = prepareValue(spec, base, (v) => {
     const source = asNonEmptyString('value')(v);
     try {
-      return new RegExp(source, flags);
+      return compileRegex(source, flags);
     } catch (err) {
       throw new ValueError(`invalid regular expression ${JSON.stringify(source)}: ${(err as Error).message}`);
     }
   });
   return (ctx, env) => {
     const re = value(env.vars);
-    re.lastIndex = 0; // the y flag makes exec stateful
     const m = re.exec(ctx.output);
     return verdict(m !== null, m ? `output matches /${re.source}/${re.flags} at ${q(m[0])}` : `output does not match /${re.source}/${re.flags}`);
   };

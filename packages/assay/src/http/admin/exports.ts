@@ -10,7 +10,7 @@ import { badRequest } from '../../errors.js';
 import { exportFiles, exportRows } from '../../feedback/exports/export.js';
 import { recordsForFormat, recordsFromQueue } from '../../feedback/exports/from-queue.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../../feedback/exports/types.js';
-import { createRedactor, type Redactor } from '../../tracing/redact.js';
+import { createRedactor, customRedactRules, type Redactor } from '../../tracing/redact.js';
 import type { AssayConfig } from '../../config/schema.js';
 import { authenticate, type AuthVars } from '../auth.js';
 import { readJson } from '../body.js';
@@ -48,7 +48,7 @@ const DOWNLOADS = ['train', 'test', 'provenance'] as const;
 export function exportRedactor(config: AssayConfig): Redactor | null {
   return createRedactor(
     ['emails', 'phones', 'cards', 'api_keys'],
-    config.governance.redact.custom.map((r) => ({ name: r.name, pattern: new RegExp(r.pattern, `g${r.flags}`), replacement: r.replacement })),
+    customRedactRules(config.governance.redact.custom),
   );
 }
 

@@ -3,6 +3,7 @@
  * built-in ones), matched against model ids, applied to observations before they are written.
  * Each priced observation records the table version, so a cost can be reproduced later.
  */
+import { compileRegex, regexProblem, type LinearRegex } from '../../config/regex.js';
 import type { PricesRepo } from '../../store/prices.js';
 import type { Observation } from '../span.js';
 import { BUILTIN_PRICES, BUILTIN_PRICE_VERSION } from './builtin.js';
@@ -11,7 +12,15 @@ import type { PriceEntry, PriceTable } from './types.js';
 
 interface Compiled {
   entry: PriceEntry;
-  re: RegExp;
+  re: Pick<LinearRegex, 'test'>;
+}
+
+/** A stored entry whose pattern RE2 refuses (saved before patterns were linear-time) matches nothing, loudly. */
+function compileMatch(entry: PriceEntry): Compiled['re'] {
+  const problem = regexProblem(entry.match, 'i');
+  if (problem === null) return compileRegex(entry.match, 'i');
+  console.warn(`[assay] price entry "${entry.model}": match ${problem}; it prices nothing until it is fixed through /api/prices`);
+  return { test: () => false };
 }
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
@@ -67,7 +76,7 @@ export class PriceBook {
 
   private use(table: PriceTable): void {
     this.table = table;
-    this.compiled = table.entries.map((entry) => ({ entry, re: new RegExp(entry.match, 'i') }));
+    this.compiled = table.entries.map((entry) => ({ entry, re: compileMatch(entry) }));
     this.cache.clear();
   }
 

@@ -1,4 +1,5 @@
 /** Reading an answer out of a model's text: vote's extractors and program's code block. */
+import { compileRegex } from '../../config/regex.js';
 import type { Extract } from '../spec.js';
 import { readJson } from './schema.js';
 
@@ -37,7 +38,7 @@ export function extractor(spec: Exclude<Extract, { scorer: unknown }>): (content
       return cur === undefined || cur === null ? { ok: false, error: `${spec.json_path} is null` } : { ok: true, answer: asAnswer(cur) };
     };
   }
-  const re = new RegExp(spec.regex, spec.flags ?? '');
+  const re = compileRegex(spec.regex, spec.flags ?? '');
   return (c) => {
     const m = re.exec(c);
     if (!m) return { ok: false, error: `the pattern /${spec.regex}/ does not match` };
