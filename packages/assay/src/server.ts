@@ -255,7 +255,7 @@ async function assemble(opts: ServerOptions, opened: (() => unknown)[]): Promise
         budgetLayer(budgets),
         promptLayer({ prompts, registry, keys }),
         verifyLayer({ registry, direct: router.chat, sandbox, embedFor: grading.embedFor, embed: grading.defaultEmbeddingModel ? grading.embedFor(grading.defaultEmbeddingModel) : undefined, storeBodies: config.tracing.store_bodies }),
-        toolLoopLayer({ registry, resolver: tools, storeBodies: config.tracing.store_bodies, log }),
+        toolLoopLayer({ registry, resolver: tools, storeBodies: config.tracing.store_bodies, log, keys }),
       ],
       router.chat,
     ),

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { regexSource } from './regex.js';
 import { providerModules } from '../providers/index.js';
-import { toolLoopSchema, toolSpecSchema } from '../tools/spec.js';
+import { toolLoopLimitsSchema, toolSpecSchema } from '../tools/spec.js';
 import { httpToolsListSchema, openApiListSchema } from '../tools/http/family.js';
 import { hostPattern } from '../tools/http/schema.js';
 import { mcpServerSchema } from '../tools/mcp/schema.js';
@@ -52,7 +52,7 @@ export const routeSchema = z.strictObject({
   /** Server-side tools the gateway runs for calls to this route (tools/spec.ts, docs/tools.md). */
   tools: z.array(toolSpecSchema).default([]),
   /** Limits of the tool loop for this route. */
-  tool_loop: toolLoopSchema.partial().optional(),
+  tool_loop: toolLoopLimitsSchema.optional(),
   /** A registry prompt every call to this route starts with: {name, label | version} (docs/prompts.md). */
   prompt: promptRefSchema.optional(),
   /** How answers of this route are verified before the client sees them (verify/spec.ts, docs/verify.md). */

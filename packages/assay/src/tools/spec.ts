@@ -102,15 +102,31 @@ export const toolSpecSchema = z.unknown().transform((value, ctx): ToolSpec => {
   return { kind: family, [family]: r.data } as ToolSpec;
 });
 
-export const toolLoopSchema = z.strictObject({
+const loopLimits = {
   /** Model calls per request, the final answer included. */
-  max_steps: z.number().int().min(1).max(32).default(8),
+  max_steps: z.number().int().min(1).max(32),
   /** Tokens (prompt + completion, all steps) after which the model must answer without more tools. */
-  max_total_tokens: z.number().int().positive().optional(),
+  max_total_tokens: z.number().int().positive(),
   /** Time after which running tools are cancelled and the model must answer. */
-  timeout_ms: z.number().int().positive().optional(),
+  timeout_ms: z.number().int().positive(),
   /** Characters of one tool result fed back to the model (the rest is cut, saying so). */
-  max_tool_output_chars: z.number().int().min(256).max(1_000_000).default(32_000),
+  max_tool_output_chars: z.number().int().min(256).max(1_000_000),
+};
+
+export const toolLoopSchema = z.strictObject({
+  ...loopLimits,
+  max_steps: loopLimits.max_steps.default(8),
+  max_total_tokens: loopLimits.max_total_tokens.optional(),
+  timeout_ms: loopLimits.timeout_ms.optional(),
+  max_tool_output_chars: loopLimits.max_tool_output_chars.default(32_000),
+});
+
+/** `tool_loop:` of a route or `assay.tool_loop` of a request: only the limits it sets (no defaults filled in). */
+export const toolLoopLimitsSchema = z.strictObject({
+  max_steps: loopLimits.max_steps.optional(),
+  max_total_tokens: loopLimits.max_total_tokens.optional(),
+  timeout_ms: loopLimits.timeout_ms.optional(),
+  max_tool_output_chars: loopLimits.max_tool_output_chars.optional(),
 });
 
 export type ToolLoopOptions = z.infer<typeof toolLoopSchema>;
@@ -118,7 +134,7 @@ export type ToolLoopOptions = z.infer<typeof toolLoopSchema>;
 /** The `assay` extension's tool fields in a request body. */
 export const requestToolsSchema = z.object({
   tools: z.array(toolSpecSchema).max(32).optional(),
-  tool_loop: toolLoopSchema.partial().optional(),
+  tool_loop: toolLoopLimitsSchema.optional(),
   /** Stream progress events for tool steps (chunks with `choices: []` and an `assay` field). */
   progress: z.boolean().optional(),
 });

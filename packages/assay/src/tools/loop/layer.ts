@@ -1,6 +1,7 @@
 /**
  * The tool-loop layer of the model pipeline. A call gets server-side tools from its route's
- * `tools:` list and from `assay.tools` in the body; without any, the layer is a pass-through.
+ * `tools:` list and from `assay.tools` in the body, within what the calling key may add (authz.ts);
+ * without any, the layer is a pass-through.
  * With tools, they are resolved first (a tool source that cannot serve fails the call loudly),
  * then the loop (run.ts) drives the model. A streaming call is held until its first chunk, so a
  * failure before any output is still an HTTP error rather than an in-band one.
@@ -13,6 +14,7 @@ import type { ChatHandler, Layer } from '../../gateway/spec.js';
 import type { ChatRequest } from '../../gateway/types.js';
 import { requestToolsSchema, toolLoopSchema, type ToolLoopOptions, type ToolSpec } from '../spec.js';
 import type { ToolResolver } from '../resolve.js';
+import { authorizeTools, checkLoopLimits, grantOf } from '../authz.js';
 import { PendingExchanges } from './pending.js';
 import { runToolLoop, type LoopOutcome } from './run.js';
 
@@ -22,7 +24,11 @@ export interface ToolLoopDeps {
   storeBodies: boolean;
   pending?: PendingExchanges;
   log?: (msg: string) => void;
+  /** The active key of a call by id (KeyService.active): its scopes and policy decide which tools a request may add. */
+  keys: { active(id: string): ToolKey | null };
 }
+
+type ToolKey = Parameters<typeof grantOf>[0];
 
 interface LoopPlan {
   specs: ToolSpec[];
@@ -30,9 +36,11 @@ interface LoopPlan {
   progress: boolean;
 }
 
-
-/** The tools and limits of a call, or null when it has no server-side tools. */
-export function loopPlan(req: ChatRequest, registry: ModelRegistry): LoopPlan | null {
+/**
+ * The tools and limits of a call, or null when it has no server-side tools. Request tools and
+ * limits are checked against the route and the calling key (authz.ts).
+ */
+export function loopPlan(req: ChatRequest, registry: ModelRegistry, key: ToolKey | null): LoopPlan | null {
   const route = registry.route(req.model);
   let ext: ReturnType<typeof requestToolsSchema.parse> = {};
   if (req.assay && ('tools' in req.assay || 'tool_loop' in req.assay || 'progress' in req.assay)) {
@@ -44,8 +52,10 @@ export function loopPlan(req: ChatRequest, registry: ModelRegistry): LoopPlan | 
     }
     ext = r.data;
   }
-  const specs = [...(route?.tools ?? []), ...(ext.tools ?? [])];
+  const grant = grantOf(key);
+  const specs = authorizeTools(ext.tools ?? [], route ? { name: req.model, tools: route.tools } : null, grant);
   if (!specs.length) return null;
+  checkLoopLimits(ext.tool_loop ?? {}, route?.tool_loop, grant);
   return {
     specs,
     options: toolLoopSchema.parse({ ...(route?.tool_loop ?? {}), ...(ext.tool_loop ?? {}) }),
@@ -57,11 +67,11 @@ export function toolLoopLayer(deps: ToolLoopDeps): Layer {
   const pending = deps.pending ?? new PendingExchanges();
   return (next: ChatHandler): ChatHandler =>
     async (req, ctx) => {
-      const plan = loopPlan(req, deps.registry);
+      const plan = loopPlan(req, deps.registry, ctx.keyId ? deps.keys.active(ctx.keyId) : null);
       if (!plan) return next(req, ctx);
       if ((req.n ?? 1) !== 1) throw badRequest('n must be 1 when server-side tools run (each choice would need its own tool loop)', 'n');
       const resolved = await deps.resolver.resolve(plan.specs, {
-        signal: ctx.signal, userId: ctx.userId, traceId: ctx.traceId, span: ctx.span, messages: req.messages,
+        signal: ctx.signal, userId: ctx.userId, key: ctx.key, traceId: ctx.traceId, span: ctx.span, messages: req.messages,
       });
       const clash = (req.tools ?? []).find((t) => resolved.tools.some((s) => s.name === t.function?.name));
       if (clash) {
