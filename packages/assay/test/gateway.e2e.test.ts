@@ -80,12 +80,13 @@ describe('chat completions', () => {
     assert.equal(attempts[0].input_tokens, 7);
   });
 
-  test('client trace id is used', async () => {
+  test('client trace id is used within the key\'s namespace', async () => {
     const { response } = await client.chat.completions
       .create({ model: 'up/x', messages: [{ role: 'user', content: 'a' }] }, { headers: { 'x-assay-trace-id': 'my-trace-1' } })
       .withResponse();
-    assert.equal(response.headers.get('x-assay-trace-id'), 'my-trace-1');
-    assert.equal(root(await trace('my-trace-1')).status, 'ok');
+    const id = response.headers.get('x-assay-trace-id')!;
+    assert.match(id, /^key_[0-9a-f]+:my-trace-1$/);
+    assert.equal(root(await trace(id)).status, 'ok');
   });
 
   test('stream: chunks relayed, usage only when asked, trace has ttft and usage', async () => {

@@ -2,8 +2,8 @@
  * Memory in the tool loop, end to end: the model stores a fact with `remember` in one
  * conversation and finds it with `recall` in another; `recall: auto` puts the user's memories in
  * the call up front; `extract: true` has a configured model pull facts from the conversation after
- * the answer. Memories are per end user (the `user` field or x-assay-user) and visible through
- * /api/memory.
+ * the answer. Memories are per end user (the `user` field or x-assay-user) within the calling
+ * key's namespace, and visible through /api/memory?namespace=<key id>.
  */
 import { describe, test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,8 +17,10 @@ let up: ScriptedOpenAI;
 let assay: TestAssay;
 let client: OpenAI;
 
+/** The admin key's memory namespace (its id): its calls' memories live there. */
+let ns: string;
 const memories = async (user: string) => {
-  const res = await assay.api(`/api/memory/${encodeURIComponent(user)}`);
+  const res = await assay.api(`/api/memory/${encodeURIComponent(user)}?namespace=${ns}`);
   assert.equal(res.status, 200);
   return ((await res.json()) as { data: { text: string; source: string }[] }).data;
 };
@@ -38,6 +40,8 @@ before(async () => {
     ],
   });
   client = new OpenAI({ baseURL: `${assay.url}/v1`, apiKey: ADMIN_KEY, maxRetries: 0 });
+  const keys = (await (await assay.api('/api/keys')).json()) as { data: { id: string; scopes: string[] }[] };
+  ns = keys.data.find((k) => k.scopes.includes('admin'))!.id;
 });
 after(async () => {
   await assay?.stop();
@@ -76,7 +80,7 @@ describe('memory tools', () => {
 
   test('recall: auto adds the memories up front; extract: true stores facts from the conversation after the answer', async () => {
     const headers = { 'x-assay-user': 'carol' };
-    await assay.api('/api/memory/carol', { method: 'POST', body: JSON.stringify({ text: 'Lives in Lisbon' }) });
+    await assay.api(`/api/memory/carol?namespace=${ns}`, { method: 'POST', body: JSON.stringify({ text: 'Lives in Lisbon' }) });
     up.scripts.set('auto', () => ({ content: 'Noted.' }));
     up.scripts.set('extractor', () => ({ content: JSON.stringify({ facts: ['Has a dog named Rex'] }) }));
     const res = await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'Where do I live? Also, my dog Rex is sick.' }] }, { headers });

@@ -145,7 +145,7 @@ for (const kind of storeKinds) {
       assert.equal((await assay.api(`/api/memory/${user}/${ids[2]}`)).status, 404);
 
       const wiped = await json(await assay.api(`/api/memory/${user}`, { method: 'DELETE' }));
-      assert.deepEqual(wiped.body, { user_id: 'team/alice@example.com', deleted: 3 });
+      assert.deepEqual(wiped.body, { user_id: 'team/alice@example.com', namespace: '', deleted: 3 });
       assert.deepEqual((await json(await assay.api(`/api/memory/${user}/search`, { method: 'POST', body: JSON.stringify({ query: 'peanuts' }) }))).body.data, []);
       assert.deepEqual((await json(await assay.api('/api/memory'))).body.data, []);
       await assay.flush();

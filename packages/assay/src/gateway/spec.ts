@@ -11,12 +11,23 @@ import type {
   EmbeddingsResponse,
 } from './types.js';
 
+/** The calling key, as far as layers need it (gateway/allow.ts, memory namespaces). */
+export interface CallKey {
+  readonly id: string;
+  /** The models it may call (patterns may end in *); null: any. Every model call of the request is checked. */
+  readonly models: readonly string[] | null;
+  /** Whose end users' memories the call reads and writes (keys/policy.ts `memory_namespace`, else the key id). */
+  readonly memoryNamespace: string;
+}
+
 /** Per-call data every layer sees. */
 export interface CallContext {
   readonly traceId: string;
   /** Aborted when the client goes away or the server shuts down. */
   readonly signal: AbortSignal;
   readonly keyId: string | null;
+  /** The key of a client's call; absent for Assay's own calls (experiments, knowledge ingest), which no key limits. */
+  readonly key?: CallKey;
   readonly userId: string | null;
   readonly sessionId: string | null;
   readonly tags: readonly string[];

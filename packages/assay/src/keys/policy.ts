@@ -5,6 +5,7 @@
  * end user, rate and concurrency limits). Absent fields change nothing.
  */
 import { z } from 'zod';
+import { NAMESPACE_HELP, NAMESPACE_PATTERN } from '../memory/owner.js';
 
 const sourceName = z.string().min(1).max(200);
 
@@ -39,12 +40,22 @@ export const keyPolicySchema = z.strictObject({
    * by inventing users.
    */
   user: z.string().min(1).max(200).optional(),
+  /**
+   * Whose end users' memories this key's calls read and write (docs/memory.md). Default: the key's
+   * own id, so no other key sees them; keys of one app that share end users share a namespace.
+   */
+  memory_namespace: z.string().regex(NAMESPACE_PATTERN, { message: NAMESPACE_HELP }).optional(),
   rate_limits: keyRateLimitsSchema.optional(),
 });
 
 export type KeyTools = z.infer<typeof keyToolsSchema>;
 export type KeyRateLimits = z.infer<typeof keyRateLimitsSchema>;
 export type KeyPolicy = z.infer<typeof keyPolicySchema>;
+
+/** The memory namespace of a key's calls: its policy's `memory_namespace`, else its id. */
+export function memoryNamespaceOf(key: { id: string; policy?: KeyPolicy | null }): string {
+  return key.policy?.memory_namespace ?? key.id;
+}
 
 /** Whether a name is in an allow-list ("*" allows every name); an absent list allows none. */
 export function listAllows(list: readonly string[] | undefined, name: string): boolean {

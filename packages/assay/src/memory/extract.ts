@@ -6,7 +6,8 @@
  * error the caller gets back as a value; nothing here throws.
  */
 import { wholeCompletion as completion } from '../gateway/accumulate.js';
-import type { CallContext, ChatHandler } from '../gateway/spec.js';
+import type { CallContext, CallKey, ChatHandler } from '../gateway/spec.js';
+import { splitOwner } from './owner.js';
 import type { ChatCompletion, ChatMessage, ChatRequest } from '../gateway/types.js';
 import { newTraceId } from '../tracing/ids.js';
 import { emptyObservation, Span, type ObservationSink } from '../tracing/span.js';
@@ -45,6 +46,8 @@ export interface ExtractCallOptions {
   parent?: Span;
   signal?: AbortSignal;
   keyId?: string | null;
+  /** The key of the call the conversation came from: the extraction model must be one it may call. */
+  key?: CallKey;
   sessionId?: string | null;
 }
 
@@ -110,16 +113,20 @@ export function parseFacts(content: string | null | undefined): { facts: string[
 }
 
 
-/** Asks `model` for the user's durable facts in `messages`. Never throws: failures come back as `error`. */
+/**
+ * Asks `model` for the facts of the owner's user (memory/owner.ts) in `messages`, through `chat` as
+ * `opts.key` (whose model allow-list the router applies). Never throws: failures come back as `error`.
+ */
 export async function extractFacts(
   deps: { chat: ChatHandler; model: string; sink: ObservationSink },
   userId: string,
   messages: readonly ChatMessage[],
   opts: ExtractCallOptions = {},
 ): Promise<ExtractedFacts> {
+  const { user } = splitOwner(userId);
   const span = opts.parent
-    ? opts.parent.child('generation', 'memory.extract', { model: deps.model, user_id: userId })
-    : new Span(deps.sink, emptyObservation({ trace_id: newTraceId(), type: 'generation', name: 'memory.extract', model: deps.model, user_id: userId, key_id: opts.keyId ?? null, session_id: opts.sessionId ?? null }));
+    ? opts.parent.child('generation', 'memory.extract', { model: deps.model, user_id: user })
+    : new Span(deps.sink, emptyObservation({ trace_id: newTraceId(), type: 'generation', name: 'memory.extract', model: deps.model, user_id: user, key_id: opts.keyId ?? null, session_id: opts.sessionId ?? null }));
   const fail = (error: string, status?: number): ExtractedFacts => {
     span.fail({ message: error, status });
     return { facts: [], error, span };
@@ -143,8 +150,9 @@ export async function extractFacts(
   const ctx: CallContext = {
     traceId: span.traceId,
     signal: opts.signal ?? new AbortController().signal,
-    keyId: opts.keyId ?? span.observation.key_id,
-    userId,
+    keyId: opts.key?.id ?? opts.keyId ?? span.observation.key_id,
+    ...(opts.key ? { key: opts.key } : {}),
+    userId: user,
     sessionId: opts.sessionId ?? null,
     tags: [],
     metadata: {},

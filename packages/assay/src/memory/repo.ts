@@ -11,6 +11,7 @@
 import { sql, type Generated, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Db } from '../store/db.js';
 import { fromJson, toJson, withoutNul } from '../store/json.js';
+import { LEGACY_NAMESPACE, OWNER_SEPARATOR } from './owner.js';
 import { ftsUserMatch, tsqueryLiterals, tsvectorLiteral } from './text.js';
 import { modelMismatch, type Memory, type MemorySource, type MemoryUser, type Page } from './types.js';
 
@@ -300,9 +301,14 @@ export class MemoryRepo {
     });
   }
 
-  /** Users with memories, by user id. */
-  async users(limit: number, cursor?: string | null): Promise<Page<MemoryUser>> {
+  /** Users with memories (of one namespace when given: memory/owner.ts), by owner id. */
+  async users(limit: number, cursor?: string | null, namespace?: string): Promise<Page<MemoryUser>> {
     let q = this.k.selectFrom('memory_users').selectAll().where('count', '>', 0);
+    if (namespace === LEGACY_NAMESPACE) q = q.where('user_id', 'not like', `%${OWNER_SEPARATOR}%`);
+    else if (namespace !== undefined) {
+      const prefix = namespace + OWNER_SEPARATOR;
+      q = q.where(sql<string>`substr(user_id, 1, ${prefix.length})`, '=', prefix);
+    }
     if (cursor) q = q.where('user_id', '>', fromCursor(cursor));
     const rows = await q.orderBy('user_id').limit(limit + 1).execute();
     const data = rows.slice(0, limit).map((r) => {

@@ -21,7 +21,8 @@ import type { ObservationSink } from '../tracing/span.js';
 import { UserVectors, VectorCache, type CacheStats } from './cache.js';
 import { extractFacts, type ExtractCallOptions } from './extract.js';
 import { MemoryRepo, type NewMemory, type UserState, type WriteOutcome } from './repo.js';
-import { checkMetadata, checkText, checkUserId, documentTerms, searchWords, textHash, userToken } from './text.js';
+import { checkOwner, splitOwner } from './owner.js';
+import { checkMetadata, checkText, documentTerms, searchWords, textHash, userToken } from './text.js';
 import {
   MEMORY_SOURCES, modelMismatch,
   type CallOptions, type Memory, type MemoryUser, type Page, type RecallHit, type RecallOptions, type Remembered, type RememberOptions,
@@ -103,7 +104,7 @@ export class MemoryService {
 
   /** Stores several facts with one embedding call; one result per text, in order. */
   async rememberMany(userId: string, texts: readonly string[], opts: RememberOptions, retried = false): Promise<Remembered[]> {
-    const user = checkUserId(userId);
+    const user = checkOwner(userId);
     if (!MEMORY_SOURCES.includes(opts?.source)) throw badRequest(`source must be one of ${MEMORY_SOURCES.join(', ')}`, 'source');
     const metadata = checkMetadata(opts.metadata);
     if (!Array.isArray(texts) || texts.length === 0) throw badRequest('no text to remember', 'text', 'invalid_text');
@@ -119,7 +120,7 @@ export class MemoryService {
     let dims = state?.dims ?? 0;
     const items: NewMemory[] = [];
     if (fresh.size > 0) {
-      const vectors = await this.embed([...fresh.values()], { parent: opts.parent, signal: opts.signal, userId: user, name: 'memory.remember' });
+      const vectors = await this.embed([...fresh.values()], { parent: opts.parent, signal: opts.signal, userId: splitOwner(user).user, name: 'memory.remember' });
       dims = checkVectors(vectors, fresh.size, this.model);
       if (state && state.dims !== dims) throw modelMismatch(user, state, { model: this.model, dims });
       [...fresh].forEach(([hash, text], i) =>
@@ -148,7 +149,7 @@ export class MemoryService {
 
   /** The user's memories most relevant to `query`, best first (hybrid: vector + full text, RRF). */
   async recall(userId: string, query: string, opts: RecallOptions = {}): Promise<RecallHit[]> {
-    const user = checkUserId(userId);
+    const user = checkOwner(userId);
     const q = checkText(query, 'query');
     const k = opts.k ?? this.config.recall_k;
     if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw badRequest(`k must be an integer from 1 to ${MAX_K}, got ${String(k)}`, 'k');
@@ -160,7 +161,7 @@ export class MemoryService {
     if (state.model !== this.model) throw modelMismatch(user, state, { model: this.model });
     const pool = k * POOL_FACTOR;
     const token = userToken(user);
-    const embedded = this.embed([q], { parent: opts.parent, signal: opts.signal, userId: user, name: 'memory.recall' });
+    const embedded = this.embed([q], { parent: opts.parent, signal: opts.signal, userId: splitOwner(user).user, name: 'memory.recall' });
     const entryP = this.entry(user, state);
     const textP = entryP.then((e) => this.repo.textSearch(user, token, this.searchTerms(q, e), pool));
     textP.catch(() => undefined); // awaited below; observed here in case an earlier step throws first
@@ -194,16 +195,16 @@ export class MemoryService {
   async list(userId: string, page: { limit?: number; cursor?: string | null } = {}): Promise<Page<Memory>> {
     const limit = page.limit ?? 50;
     if (!Number.isInteger(limit) || limit < 1 || limit > LIST_MAX) throw badRequest(`limit must be an integer from 1 to ${LIST_MAX}`, 'limit');
-    return this.repo.list(checkUserId(userId), limit, page.cursor);
+    return this.repo.list(checkOwner(userId), limit, page.cursor);
   }
 
   async get(userId: string, id: string): Promise<Memory | null> {
-    return this.repo.get(checkUserId(userId), id);
+    return this.repo.get(checkOwner(userId), id);
   }
 
   /** Deletes one memory; false when the user has none with this id. */
   async delete(userId: string, id: string): Promise<boolean> {
-    const user = checkUserId(userId);
+    const user = checkOwner(userId);
     const out = await this.repo.delete(user, id);
     if (!out) return false;
     const entry = this.cache.peek(user);
@@ -218,17 +219,17 @@ export class MemoryService {
 
   /** Removes every memory of the user; returns how many there were. */
   async wipe(userId: string): Promise<number> {
-    const user = checkUserId(userId);
+    const user = checkOwner(userId);
     const n = await this.repo.wipe(user);
     this.cache.delete(user);
     return n;
   }
 
   /** Users with memories, with their counts, by user id. */
-  async users(page: { limit?: number; cursor?: string | null } = {}): Promise<Page<MemoryUser>> {
+  async users(page: { limit?: number; cursor?: string | null; namespace?: string } = {}): Promise<Page<MemoryUser>> {
     const limit = page.limit ?? 50;
     if (!Number.isInteger(limit) || limit < 1 || limit > LIST_MAX) throw badRequest(`limit must be an integer from 1 to ${LIST_MAX}`, 'limit');
-    return this.repo.users(limit, page.cursor);
+    return this.repo.users(limit, page.cursor, page.namespace);
   }
 
   /**
@@ -237,7 +238,7 @@ export class MemoryService {
    * 409 for this user until it is done.
    */
   async reembed(userId: string, opts: CallOptions = {}): Promise<{ reembedded: number }> {
-    const user = checkUserId(userId);
+    const user = checkOwner(userId);
     let dims = -1; // unknown until the first batch is embedded: that batch is taken whatever its dims
     let n = 0;
     try {
@@ -245,7 +246,7 @@ export class MemoryService {
         opts.signal?.throwIfAborted();
         const rows = await this.repo.stale(user, this.model, dims, REEMBED_BATCH);
         if (rows.length === 0) break;
-        const vectors = await this.embed(rows.map((r) => r.text), { parent: opts.parent, signal: opts.signal, userId: user, name: 'memory.reembed' });
+        const vectors = await this.embed(rows.map((r) => r.text), { parent: opts.parent, signal: opts.signal, userId: splitOwner(user).user, name: 'memory.reembed' });
         const d = checkVectors(vectors, rows.length, this.model);
         if (dims !== -1 && d !== dims) throw new AssayError({ status: 502, type: 'upstream_error', code: 'bad_embeddings', message: `embedding model ${this.model} changed dimensions during the re-embed (${dims} → ${d}): run it again` });
         dims = d;
@@ -270,7 +271,7 @@ export class MemoryService {
     if (!model) return { facts: [], stored: [], error: 'memory.extract_model is not set: add it to the memory: section to extract facts' };
     let user: string;
     try {
-      user = checkUserId(userId);
+      user = checkOwner(userId);
     } catch (err) {
       return { facts: [], stored: [], error: (err as Error).message };
     }
@@ -297,7 +298,7 @@ export class MemoryService {
    */
   async warm(userId: string): Promise<void> {
     try {
-      const user = checkUserId(userId);
+      const user = checkOwner(userId);
       const state = await this.repo.state(user);
       if (state && state.count > 0 && state.model === this.model) await this.entry(user, state);
     } catch {

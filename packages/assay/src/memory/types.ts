@@ -1,5 +1,6 @@
 /** The memory service's public types and its one domain error (a changed embedding model). */
 import { AssayError } from '../errors.js';
+import { describeOwner, ownerPath } from './owner.js';
 import type { Span } from '../tracing/span.js';
 
 /** Who wrote a memory: the `remember` tool, extraction after a conversation, or the /api/memory API. */
@@ -76,15 +77,15 @@ export interface RecallHit {
  * The user's memories were embedded with another model (or another number of dimensions) than
  * `memory.embedding_model` now gives: their vectors cannot be compared with new ones.
  */
-export function modelMismatch(userId: string, stored: { model: string; dims: number; count: number }, configured: { model: string; dims?: number }): AssayError {
+export function modelMismatch(owner: string, stored: { model: string; dims: number; count: number }, configured: { model: string; dims?: number }): AssayError {
   const now = configured.dims !== undefined ? `${configured.model} (${configured.dims} dimensions)` : configured.model;
   return new AssayError({
     status: 409,
     code: 'memory_model_mismatch',
     headers: { 'x-should-retry': 'false' },
     message:
-      `the ${stored.count} memories of user ${JSON.stringify(userId)} were embedded with ${stored.model} (${stored.dims} dimensions), ` +
-      `but memory.embedding_model is now ${now}: re-embed them (POST /api/memory/${encodeURIComponent(userId)}/reembed) ` +
-      `or wipe them (DELETE /api/memory/${encodeURIComponent(userId)}), or set memory.embedding_model back to ${stored.model}`,
+      `the ${stored.count} memories of ${describeOwner(owner)} were embedded with ${stored.model} (${stored.dims} dimensions), ` +
+      `but memory.embedding_model is now ${now}: re-embed them (POST ${ownerPath(owner, '/reembed')}) ` +
+      `or wipe them (DELETE ${ownerPath(owner)}), or set memory.embedding_model back to ${stored.model}`,
   });
 }

@@ -31,14 +31,16 @@ describe('prompt layer', () => {
     routerDefaultsSchema.parse({}),
   );
   const handler = () =>
-    promptLayer({ prompts, registry, keys: { active: (id: string) => keys.get(id) ?? null } })(async (req) => {
+    promptLayer({ prompts, registry })(async (req) => {
       seen.push(req);
       return { kind: 'response', response: completion };
     });
   const recorded: Observation[] = [];
   const ctx = (keyId: string | null = null): CallContext => {
     const span = new Span({ record: (o) => recorded.push(o) }, emptyObservation({ trace_id: 't', type: 'generation', name: 'chat.completions' }));
-    return { traceId: 't', signal: new AbortController().signal, keyId, userId: null, sessionId: null, tags: [], metadata: {}, span };
+    const key = keyId ? keys.get(keyId) : undefined;
+    const callKey = key ? { key: { id: key.id, models: key.models, memoryNamespace: key.id } } : {};
+    return { traceId: 't', signal: new AbortController().signal, keyId, userId: null, sessionId: null, tags: [], metadata: {}, span, ...callKey };
   };
   const call = async (req: Partial<ChatRequest>, c = ctx()) => {
     await handler()({ model: 'up/m', messages: [{ role: 'user', content: 'client says hi' }], ...req } as ChatRequest, c);

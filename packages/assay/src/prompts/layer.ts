@@ -14,11 +14,11 @@
  */
 import { formatPath } from '../config/load.js';
 import { z } from 'zod';
-import { AssayError, badRequest, forbidden } from '../errors.js';
+import { AssayError, badRequest } from '../errors.js';
+import { checkModel } from '../gateway/allow.js';
 import type { ModelRegistry } from '../gateway/registry.js';
 import type { CallContext, ChatHandler, Layer } from '../gateway/spec.js';
 import type { ChatRequest } from '../gateway/types.js';
-import { keyAllowsModel, type KeyService } from '../keys/service.js';
 import type { RenderedPrompt } from './render.js';
 import type { PromptService } from './service.js';
 import { promptNameSchema, refLabelSchema, renderArgsSchema, type FilledMessage, type PromptRef } from './types.js';
@@ -36,8 +36,6 @@ export const CONFIG_PARAMS = [
 export interface PromptLayerDeps {
   prompts: PromptService;
   registry: ModelRegistry;
-  /** Checks the calling key's model allowlist against a model taken from a prompt's config. */
-  keys?: Pick<KeyService, 'active'>;
 }
 
 export interface PromptPlan {
@@ -147,12 +145,7 @@ export function promptLayer(deps: PromptLayerDeps): Layer {
       }
       const out = applyPrompt(req, rendered);
       if (out.messages.length === 0) throw badRequest(`prompt "${rendered.name}" v${rendered.version} renders no messages and the request has none`, 'messages');
-      if (out.model !== req.model && ctx.keyId && deps.keys) {
-        const key = deps.keys.active(ctx.keyId);
-        if (key && !keyAllowsModel(key, out.model)) {
-          throw forbidden(`prompt "${rendered.name}" runs on "${out.model}", which this key may not call; it may call: ${key.models!.join(', ')}`);
-        }
-      }
+      if (out.model !== req.model) checkModel(ctx, out.model, `the config of prompt "${rendered.name}" v${rendered.version}`);
       ctx.span.set({ prompt_name: rendered.name, prompt_version: rendered.version });
       // When bodies are traced, the trace shows the messages the model got (assay.prompt stays: name and variables).
       const input = ctx.span.observation.input;

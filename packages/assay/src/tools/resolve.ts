@@ -6,6 +6,7 @@
  */
 import { badRequest } from '../errors.js';
 import type { Span } from '../tracing/span.js';
+import type { CallKey } from '../gateway/spec.js';
 import type { ChatMessage } from '../gateway/types.js';
 import type { ToolSpec } from './spec.js';
 import { TOOL_NAME, ToolUnavailableError, type ServerTool } from './types.js';
@@ -13,6 +14,8 @@ import { TOOL_NAME, ToolUnavailableError, type ServerTool } from './types.js';
 export interface ResolveEnv {
   readonly signal: AbortSignal;
   readonly userId: string | null;
+  /** The calling key (model allow-list, memory namespace); absent for Assay's own calls. */
+  readonly key?: CallKey;
   readonly traceId: string;
   /** The call's root span (a family may record what it did, e.g. memories recalled up front). */
   readonly span: Span;

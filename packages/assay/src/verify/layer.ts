@@ -1,6 +1,8 @@
 /**
  * The verification layer of the model pipeline (docs/verify.md). A call is verified when its route
- * has `verify:` or its body has `assay.verify` (which replaces the route's; `false` turns it off).
+ * has `verify:` or its body has `assay.verify` (which replaces the route's; `false` turns it off),
+ * unless the route's is `required`: then the call may only narrow it. Every model it names must be
+ * one the key may call (checked before any model call).
  * The strategies get their candidates from the rest of the pipeline (tool loop → router) without
  * streaming; a streaming client gets the verified answer as a stream after verification ends, so
  * nothing unverified is ever sent. The answer carries the report in `assay.verification`, usage
@@ -17,7 +19,8 @@ import type { ChatCompletion, ChatRequest } from '../gateway/types.js';
 import { newSpanId } from '../tracing/ids.js';
 import type { Sandbox } from '../sandbox/index.js';
 import { Verification, withContent } from './run.js';
-import { budgetSchema, defaultOnFail, verifySchema, writtenAsList, type StrategySpec } from './spec.js';
+import { checkPlanModels, narrowRequired, type VerifyPlan } from './narrow.js';
+import { budgetSchema, defaultOnFail, verifySchema, writtenAsList } from './spec.js';
 import { chainName, prepare } from './strategies/index.js';
 import type { Outcome, VerificationReport } from './types.js';
 
@@ -31,25 +34,19 @@ export interface VerifyDeps {
   storeBodies: boolean;
 }
 
-interface Plan {
-  spec: StrategySpec;
-  /** Where the spec came from, for error params. */
-  path: (string | number)[];
-}
-
-/** The call's verification, or null when it has none. */
-export function verifyPlan(req: ChatRequest, registry: ModelRegistry): Plan | null {
-  if (req.assay && 'verify' in req.assay) {
-    const r = verifySchema.safeParse(req.assay.verify);
-    if (!r.success) {
-      const issue = r.error.issues[0];
-      const param = formatPath(['assay', 'verify', ...issue.path]);
-      throw badRequest(`${param}: ${issue.message}`, param, 'invalid_verify');
-    }
-    return r.data === false ? null : { spec: r.data, path: ['assay', 'verify'] };
-  }
+/** The call's verification, or null when it has none. A required route's can only be narrowed (narrow.ts). */
+export function verifyPlan(req: ChatRequest, registry: ModelRegistry): VerifyPlan | null {
   const route = registry.route(req.model);
-  return route?.verify ? { spec: route.verify, path: [`routes[${route.name}]`, 'verify'] } : null;
+  const routePlan = route?.verify ? { spec: route.verify, path: [`routes[${route.name}]`, 'verify'] } : null;
+  if (!req.assay || !('verify' in req.assay)) return routePlan;
+  if (routePlan?.spec.required) return narrowRequired(routePlan, req.assay.verify);
+  const r = verifySchema.safeParse(req.assay.verify);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const param = formatPath(['assay', 'verify', ...issue.path]);
+    throw badRequest(`${param}: ${issue.message}`, param, 'invalid_verify');
+  }
+  return r.data === false ? null : { spec: r.data, path: ['assay', 'verify'] };
 }
 
 /** Every target of the model is a local model, whose JSON output the provider enforces by grammar. */
@@ -90,6 +87,7 @@ export function verifyLayer(deps: VerifyDeps): Layer {
     async (req, ctx: CallContext) => {
       const plan = verifyPlan(req, deps.registry);
       if (!plan) return next(req, ctx);
+      checkPlanModels(ctx, plan);
       if ((req.n ?? 1) !== 1) throw badRequest('n must be 1 when the answer is verified (use verify: {strategy: "vote", samples: N} to sample several)', 'n');
       const { spec } = plan;
       const run = prepare(spec, req, { path: plan.path, grammar: grammarEnforced(deps.registry, req.model), embedFor: deps.embedFor, embed: deps.embed }, writtenAsList.has(spec));

@@ -2,7 +2,7 @@
  * The `verify` option (docs/verify.md): one strategy, or a list that nests (`[vote, program]` =
  * vote over program-aided samples), given per route (`routes[].verify`) or per call
  * (`assay.verify`, which replaces the route's; `false` turns it off). A strategy name alone is
- * shorthand for its defaults. `budget` and `on_fail` belong to the outermost strategy.
+ * shorthand for its defaults. `budget`, `on_fail` and `required` belong to the outermost strategy.
  */
 import { z } from 'zod';
 import { regexSource } from '../config/regex.js';
@@ -30,6 +30,8 @@ export type VerifyBudget = z.infer<typeof budgetSchema>;
 const common = {
   on_fail: onFailSchema.optional(),
   budget: budgetSchema.optional(),
+  /** On a route: every call is verified; a call's `assay.verify` may only lower the budget or make on_fail stricter (verify/narrow.ts). */
+  required: z.boolean().optional(),
 };
 
 const schemaStrategy = z.strictObject({
@@ -182,7 +184,7 @@ export const verifySchema = z.unknown().transform((v, ctx): StrategySpec | false
   if (specs.some((s) => s === null)) return z.NEVER;
   specs.forEach((s, i) => {
     if (i > 0) {
-      for (const key of ['budget', 'on_fail'] as const) {
+      for (const key of ['budget', 'on_fail', 'required'] as const) {
         if (s![key] !== undefined) ctx.addIssue({ code: 'custom', path: [i, key], message: `${key} belongs to the outermost strategy (the first in the list)` });
       }
     }
@@ -197,6 +199,9 @@ export const verifySchema = z.unknown().transform((v, ctx): StrategySpec | false
   return inner!;
 });
 export type VerifyOption = z.infer<typeof verifySchema>;
+
+/** on_fail values from the most lenient to the strictest (a required route's call may only move right). */
+export const ON_FAIL_STRICTNESS: readonly OnFail[] = ['return', 'abstain', 'error'];
 
 /** The default on_fail of the outermost strategy: an app that asked for a schema cannot parse an abstention. */
 export function defaultOnFail(s: StrategySpec): OnFail {

@@ -1,5 +1,6 @@
 /**
- * The router: the pipeline's innermost handler. Resolves the model name to a plan (route targets by
+ * The router: the pipeline's innermost handler. Refuses a model the calling key may not use (every
+ * layer's model calls end here: gateway/allow.ts), resolves the model name to a plan (route targets by
  * weight, then fallbacks), executes it, and for streams waits for the first chunk before committing
  * to a target, so connection errors, timeouts, 429 and 5xx before the first chunk still fall back.
  * After the first chunk a failure ends the stream with an error (there is no taking back bytes sent).
@@ -7,6 +8,7 @@
 import { UpstreamError } from '../../errors.js';
 import type { RouterDefaults } from '../../config/schema.js';
 import type { Span } from '../../tracing/span.js';
+import { checkModel } from '../allow.js';
 import type { ModelRegistry, RoutePlan, Target } from '../registry.js';
 import type { CallContext, ChatHandler, EmbeddingsHandler } from '../spec.js';
 import type { ChatCompletionChunk, ChatResult, Usage } from '../types.js';
@@ -59,6 +61,7 @@ export function createRouter(opts: RouterOptions): Router {
   const deps = { breaker, defaults, random: opts.random };
 
   const chat: ChatHandler = async (req, ctx) => {
+    checkModel(ctx, req.model);
     const plan = registry.resolve(req.model, (ref) => breaker.isOpen(ref), opts.random);
     ctx.span.set({ route: plan.route });
     const upstreamReq = { ...req, model: target0(plan), assay: undefined };
@@ -132,6 +135,7 @@ export function createRouter(opts: RouterOptions): Router {
   }
 
   const embeddings: EmbeddingsHandler = async (req, ctx) => {
+    checkModel(ctx, req.model);
     const plan = registry.resolve(req.model, (ref) => breaker.isOpen(ref), opts.random);
     ctx.span.set({ route: plan.route });
     const done = await execute(plan, ctx, deps, async (target, span, timer) => {

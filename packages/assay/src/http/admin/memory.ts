@@ -1,13 +1,14 @@
 /**
  * /api/memory: long-term memory per end user (docs/memory.md). User ids travel URL-encoded in the
- * path. Reading and searching need the read scope; storing, re-embedding and deleting the admin
+ * path, their namespace (the key id or memory_namespace whose calls stored them) as `?namespace=`. Reading and searching need the read scope; storing, re-embedding and deleting the admin
  * scope. With no `memory:` section in the config every route answers 404 saying how to turn it on.
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { AssayError, notFound } from '../../errors.js';
 import type { Memory, MemoryService, MemoryUser, RecallHit } from '../../memory/index.js';
-import { MAX_K, MAX_TEXT_CHARS } from '../../memory/index.js';
+import { LEGACY_NAMESPACE, MAX_K, MAX_TEXT_CHARS, ownerId, splitOwner } from '../../memory/index.js';
+import { describeOwner, NAMESPACE_HELP, NAMESPACE_PATTERN } from '../../memory/owner.js';
 import { authenticate, type AuthVars } from '../auth.js';
 import { readJson, validate } from '../body.js';
 import type { AppDeps } from '../deps.js';
@@ -25,7 +26,8 @@ const searchSchema = z.strictObject({
   k: z.number().int().min(1).max(MAX_K).optional(),
 });
 
-const pageQuery = z.strictObject(pageParams);
+/** `?namespace=`: whose users (a key id or a policy's memory_namespace); absent: memories stored before namespaces. */
+const pageQuery = z.strictObject({ ...pageParams, namespace: z.string().regex(NAMESPACE_PATTERN, { message: NAMESPACE_HELP }).optional() });
 
 const notConfigured = () =>
   new AssayError({
@@ -34,12 +36,17 @@ const notConfigured = () =>
     message: 'Long-term memory is off: add a `memory:` section with `embedding_model` (e.g. memory: {embedding_model: openai/text-embedding-3-small}) to the config and restart (docs/memory.md)',
   });
 
+const ownerJson = (owner: string) => {
+  const { namespace, user } = splitOwner(owner);
+  return { user_id: user, namespace };
+};
+
 const memoryJson = (m: Memory) => ({
-  id: m.id, user_id: m.userId, text: m.text, source: m.source, metadata: m.metadata, trace_id: m.traceId,
+  id: m.id, ...ownerJson(m.userId), text: m.text, source: m.source, metadata: m.metadata, trace_id: m.traceId,
   model: m.model, dims: m.dims, created_at: m.createdAt, updated_at: m.updatedAt,
 });
 
-const userJson = (u: MemoryUser) => ({ user_id: u.userId, count: u.count, model: u.model, dims: u.dims, updated_at: u.updatedAt });
+const userJson = (u: MemoryUser) => ({ ...ownerJson(u.userId), count: u.count, model: u.model, dims: u.dims, updated_at: u.updatedAt });
 
 const hitJson = (h: RecallHit) => ({
   id: h.id, text: h.text, score: h.score, created_at: h.createdAt,
@@ -54,11 +61,12 @@ export function memoryRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
     if (!deps.memory) throw notConfigured();
     return deps.memory;
   };
-  const user = (c: Context) => c.req.param('user') ?? '';
+  /** The owner the path names: `:user` within `?namespace=` (memory/owner.ts). */
+  const user = (c: Context) => ownerId(c.req.query('namespace') ?? LEGACY_NAMESPACE, c.req.param('user') ?? '');
 
   app.get('/', read, async (c) => {
     const q = validate(pageQuery, c.req.query());
-    const page = await memory().users({ limit: q.limit, cursor: q.cursor });
+    const page = await memory().users({ limit: q.limit, cursor: q.cursor, namespace: q.namespace });
     return c.json({ data: page.data.map(userJson), next_cursor: page.next_cursor });
   });
 
@@ -90,17 +98,17 @@ export function memoryRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
 
   app.get('/:user/:id', read, async (c) => {
     const found = await memory().get(user(c), c.req.param('id'));
-    if (!found) throw notFound(`user ${JSON.stringify(user(c))} has no memory ${c.req.param('id')}`, 'memory_not_found');
+    if (!found) throw notFound(`${describeOwner(user(c))} has no memory ${c.req.param('id')}`, 'memory_not_found');
     return c.json(memoryJson(found));
   });
 
   app.delete('/:user/:id', admin, async (c) => {
     if (!(await memory().delete(user(c), c.req.param('id')))) {
-      throw notFound(`user ${JSON.stringify(user(c))} has no memory ${c.req.param('id')}`, 'memory_not_found');
+      throw notFound(`${describeOwner(user(c))} has no memory ${c.req.param('id')}`, 'memory_not_found');
     }
     return c.json({ id: c.req.param('id'), deleted: true });
   });
 
-  app.delete('/:user', admin, async (c) => c.json({ user_id: user(c), deleted: await memory().wipe(user(c)) }));
+  app.delete('/:user', admin, async (c) => c.json({ ...ownerJson(user(c)), deleted: await memory().wipe(user(c)) }));
   return app;
 }

@@ -1,20 +1,20 @@
 /**
  * The common frame of every model-API call: read and parse the body, open the call's root span
- * (also when the body is not JSON, so failed calls are traced too), validate, check the key's model
- * allowlist, wait while the trace queue is full, then run the surface's own handler. Anything thrown
+ * (also when the body is not JSON, so failed calls are traced too), validate, check the key's bound
+ * user and model allowlist, wait while the trace queue is full, then run the surface's own handler. Anything thrown
  * ends the span and becomes the error response, with x-assay-trace-id.
  */
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { forbidden, toAssayError } from '../../errors.js';
+import { toAssayError } from '../../errors.js';
+import { checkModel } from '../../gateway/allow.js';
 import type { CallContext } from '../../gateway/spec.js';
-import { keyAllowsModel } from '../../keys/service.js';
 import type { ApiKeyRecord } from '../../store/keys.js';
 import type { Span } from '../../tracing/span.js';
 import { parseJson, readBodyText, validate } from '../body.js';
 import type { AppDeps } from '../deps.js';
 import { errorResponse } from '../errors.js';
-import { createCall, traceIdFor } from './context.js';
+import { callUser, createCall, traceIdFor } from './context.js';
 
 export interface Call {
   ctx: CallContext;
@@ -34,7 +34,7 @@ export async function handleCall<S extends z.ZodType<{ model: string }>>(
   schema: S,
   run: (req: z.infer<S>, call: Call) => Promise<Response>,
 ): Promise<Response> {
-  const traceId = traceIdFor(c);
+  const traceId = traceIdFor(c, key);
   const headers: Record<string, string> = { 'x-assay-trace-id': traceId };
   const text = await readBodyText(c, deps.config.limits.max_body_bytes);
   let body: unknown = null;
@@ -44,12 +44,15 @@ export async function handleCall<S extends z.ZodType<{ model: string }>>(
   } catch (err) {
     parseError = err;
   }
-  const { ctx, span } = createCall(c, deps, key, traceId, name, parseError ? null : (body as { user?: unknown; metadata?: unknown }));
+  const given = parseError ? null : (body as { user?: unknown; metadata?: unknown });
+  const who = callUser(c, key, given);
+  const { ctx, span } = createCall(c, deps, key, traceId, name, given, who.user);
   if (parseError && deps.config.tracing.store_bodies) span.set({ input: { raw: text.slice(0, RAW_BODY_TRACE_LIMIT) } });
   try {
     if (parseError) throw parseError;
     const req = validate(schema, body);
-    if (!keyAllowsModel(key, req.model)) throw forbidden(`This key may not call "${req.model}"; it may call: ${key.models!.join(', ')}`);
+    if (who.refusal) throw who.refusal;
+    checkModel(ctx, req.model);
     span.meta({ requested_model: req.model });
     const wait = deps.recorder.whenWritable();
     if (wait) await wait;

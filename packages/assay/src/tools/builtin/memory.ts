@@ -3,12 +3,13 @@
  * `remember` and looks them up with `recall`; with `recall: auto` the user's most relevant
  * memories for the last user message are added to the call up front; with `extract: true` a
  * configured model extracts durable facts from the conversation after the answer, off the
- * response path. The end user is the OpenAI `user` field or the x-assay-user header.
+ * response path. The end user is the OpenAI `user` field or the x-assay-user header, within the
+ * calling key's memory namespace (memory/owner.ts).
  */
 import { badRequest } from '../../errors.js';
 import type { ChatHandler } from '../../gateway/spec.js';
 import type { ChatMessage } from '../../gateway/types.js';
-import type { MemoryService } from '../../memory/index.js';
+import { LEGACY_NAMESPACE, ownerId, type MemoryService } from '../../memory/index.js';
 import type { FamilyResolver } from '../resolve.js';
 import type { Citation, ServerTool } from '../types.js';
 
@@ -29,10 +30,10 @@ export interface MemoryFamilyDeps {
 export function memoryFamily(deps: MemoryFamilyDeps): FamilyResolver<'memory'> {
   const { memory } = deps;
   return async ({ memory: spec }, env) => {
-    const user = env.userId;
-    if (!user) {
+    if (!env.userId) {
       throw badRequest('memory tools need the end user: set `user` in the request body or the x-assay-user header', 'user', 'user_required');
     }
+    const user = ownerId(env.key?.memoryNamespace ?? LEGACY_NAMESPACE, env.userId);
     const remember: ServerTool = {
       name: 'remember',
       kind: 'memory',
@@ -86,7 +87,7 @@ export function memoryFamily(deps: MemoryFamilyDeps): FamilyResolver<'memory'> {
     const onFinish = spec.extract
       ? (conversation: ChatMessage[]) => {
           memory
-            .extract(user, conversation, deps.chat(), { parent: env.span })
+            .extract(user, conversation, deps.chat(), { parent: env.span, key: env.key })
             .then((r) => r.error && deps.log?.(`memory extraction for a user failed: ${r.error}`))
             .catch((err) => deps.log?.(`memory extraction failed: ${(err as Error).message}`));
         }
