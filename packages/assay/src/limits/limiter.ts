@@ -34,6 +34,10 @@ export interface Admission {
 
 const UNLIMITED: Admission = { headers: {}, finish: async () => undefined };
 
+/** Lease ids: unique per instance (random) and call (a counter), so instances sharing Redis never collide. */
+const INSTANCE = randomBytes(6).toString('hex');
+let leases = 0;
+
 export class Limiter {
   private lastLog = 0;
 
@@ -90,7 +94,7 @@ export class Limiter {
   }
 
   private async lease(keyId: string, max: number): Promise<string> {
-    const id = randomBytes(8).toString('hex');
+    const id = `${INSTANCE}:${++leases}`;
     if (await this.opts.store.acquire(`inflight:${keyId}`, id, max, this.opts.leaseTtlMs)) return id;
     throw new AssayError({
       status: 429,
