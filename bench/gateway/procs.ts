@@ -159,6 +159,8 @@ export async function startAssay(
     providers: [{ id: 'up', type: 'openai', base_url: `${upstreamUrl}/v1` }],
     // BENCH_ASSAY_TRACING: extra `tracing` settings as JSON, e.g. '{"flush_interval_ms":10000}' (diagnosis only).
     tracing: { ...(opts.storeBodies ? {} : { store_bodies: false }), ...JSON.parse(process.env.BENCH_ASSAY_TRACING || '{}') },
+    // BENCH_ASSAY_LIMITS: `limits` settings as JSON, e.g. '{"per_key":{"requests_per_minute":100000000}}' (the limiter's cost).
+    ...(process.env.BENCH_ASSAY_LIMITS ? { limits: JSON.parse(process.env.BENCH_ASSAY_LIMITS) } : {}),
     ...opts.config,
   };
   writeFileSync(configFile, JSON.stringify(config, null, 2));
