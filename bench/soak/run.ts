@@ -36,8 +36,8 @@ const WARMUP_MIN = MINUTES >= 10 ? 5 : MINUTES / 2;
 const SAMPLE_MS = 5_000;
 const MAX_IN_FLIGHT = 1_000;
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-/** One cycle of the mix: 7 chat, 5 stream, 4 reads, 2 tool, 1 otlp, 1 langfuse per 20 requests. */
-const MIX: Kind[] = ['chat', 'stream', 'chat', 'reads', 'chat', 'stream', 'tool', 'chat', 'reads', 'stream', 'chat', 'otlp', 'chat', 'stream', 'reads', 'chat', 'tool', 'stream', 'reads', 'langfuse'];
+/** One cycle of the mix: 7 chat, 5 stream, 2 tool, 1 otlp, 1 langfuse and one of each read per 20 requests. */
+const MIX: Kind[] = ['chat', 'stream', 'chat', 'traces', 'chat', 'stream', 'tool', 'chat', 'trace', 'stream', 'chat', 'otlp', 'chat', 'stream', 'metrics', 'chat', 'tool', 'stream', 'sessions', 'langfuse'];
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -78,7 +78,7 @@ class Recorder {
     }
     m.errors[kind]++;
     const message = outcome.error ?? 'unknown error';
-    const key = `${kind}:${message.slice(0, 80)}`;
+    const key = `${kind}:${message.replace(/[0-9a-f]{16,}/g, '…').slice(0, 80)}`;
     const s = this.samples.get(key);
     if (s) s.count++;
     else if (this.samples.size < 20) this.samples.set(key, { kind, minute, message, count: 1 });
@@ -224,7 +224,10 @@ async function main(): Promise<void> {
   const md = markdown(results);
   console.log(`\n${md}\n`);
   const file = join(ROOT, `bench/soak/results-${results.meta.date.slice(0, 16).replace(/:/g, '-')}.md`);
-  const label = `${MINUTES}-minute run, ${results.meta.date}:`;
+  const label =
+    MINUTES < 30
+      ? `**${MINUTES}-minute validation run** (a check that the benchmark works, not the soak's figures: a 30-minute run replaces it), ${results.meta.date}:`
+      : `${MINUTES}-minute run, ${results.meta.date}:`;
   writeResults(md, file, WRITE_DOC ? join(ROOT, 'docs/benchmarks.md') : null, label);
   log(`written to ${file}${WRITE_DOC ? ' and docs/benchmarks.md (Soak)' : ''}; RSS growth ${growth(results).toFixed(2)} MB/min after minute ${WARMUP_MIN}`);
 }

@@ -2,14 +2,17 @@
  * The soak benchmark's traffic: one function per kind of request, each sending one request to Assay
  * and checking its answer. A request never throws: it resolves to ok (with the trace ids it created)
  * or to an error message. Kinds: chat, stream, tool (a route whose server-side `run_code` tool the
- * fake upstream calls), otlp and langfuse ingest batches, and dashboard reads.
+ * fake upstream calls), otlp and langfuse ingest batches, and the dashboard's reads: the trace list,
+ * a trace, metrics and sessions.
  */
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'undici';
 import { ASSAY_KEY } from '../gateway/procs.js';
 import { makePayloads } from '../ingest/payloads.js';
 
-export const KINDS = ['chat', 'stream', 'tool', 'otlp', 'langfuse', 'reads'] as const;
+export const WRITES = ['chat', 'stream', 'tool', 'otlp', 'langfuse'] as const;
+export const READS = ['traces', 'trace', 'metrics', 'sessions'] as const;
+export const KINDS = [...WRITES, ...READS] as const;
 export type Kind = (typeof KINDS)[number];
 
 /**
@@ -34,13 +37,14 @@ const TIMEOUT_MS = 30_000;
 const OTLP_TRACES_PER_BATCH = 4; // × 5 spans
 const LANGFUSE_TRACES_PER_BATCH = 4; // × 3 events
 const AUTH = { authorization: `Bearer ${ASSAY_KEY}` };
+const SETTLE_MS = 5_000;
 
 export class Traffic {
   private readonly pool: Pool;
   private readonly runId = randomBytes(3).toString('hex');
   private n = 0;
-  /** Recent gateway trace ids, for the trace detail read. */
-  private recent: string[] = [];
+  /** Recent gateway calls [answered at, trace id], for the trace detail read. */
+  private recent: [number, string][] = [];
 
   constructor(origin: string, connections: number) {
     this.pool = new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS });
@@ -52,7 +56,17 @@ export class Traffic {
 
   send(kind: Kind): Promise<Outcome> {
     const i = this.n++;
-    const run = { chat: () => this.chat(i, false), stream: () => this.chat(i, true), tool: () => this.tool(i), otlp: () => this.otlp(), langfuse: () => this.langfuse(i), reads: () => this.read(i) }[kind];
+    const run = {
+      chat: () => this.chat(i, false),
+      stream: () => this.chat(i, true),
+      tool: () => this.tool(i),
+      otlp: () => this.otlp(),
+      langfuse: () => this.langfuse(i),
+      traces: () => this.read('/api/traces?limit=50'),
+      trace: () => this.read(this.settledTrace()),
+      metrics: () => this.read(`/api/metrics?from=${Date.now() - 15 * 60_000}&to=${Date.now()}&group_by=model`),
+      sessions: () => this.read('/api/sessions?limit=50'),
+    }[kind];
     return run().catch((err: Error) => ({ ok: false, error: `${err.name}: ${err.message}` }));
   }
 
@@ -62,9 +76,19 @@ export class Traffic {
     return { status: res.statusCode, headers: res.headers, text };
   }
 
+  /**
+   * A recent call's trace, answered long enough ago to be written (traces are written in batches
+   * after the answer); the trace list while there is none.
+   */
+  private settledTrace(): string {
+    const before = Date.now() - SETTLE_MS;
+    const found = this.recent.findLast(([at]) => at < before);
+    return found ? `/api/traces/${encodeURIComponent(found[1])}` : '/api/traces?limit=1';
+  }
+
   private remember(traceId: string, observations: number): Written[] {
-    this.recent.push(traceId);
-    if (this.recent.length > 100) this.recent.splice(0, 50);
+    this.recent.push([Date.now(), traceId]);
+    if (this.recent.length > 1_000) this.recent.splice(0, 500);
     return [{ traceId, observations, gateway: true }];
   }
 
@@ -124,16 +148,7 @@ export class Traffic {
     return { ok: true, written: ids.map((traceId) => ({ traceId, observations: 3, gateway: false })) };
   }
 
-  private async read(i: number): Promise<Outcome> {
-    const now = Date.now();
-    const last = this.recent[this.recent.length - 1];
-    const paths = [
-      '/api/traces?limit=50',
-      last ? `/api/traces/${encodeURIComponent(last)}` : '/api/traces?limit=1',
-      `/api/metrics?from=${now - 15 * 60_000}&to=${now}&group_by=model`,
-      '/api/sessions?limit=50',
-    ];
-    const path = paths[i % paths.length];
+  private async read(path: string): Promise<Outcome> {
     const r = await this.request('GET', path);
     if (r.status !== 200) return { ok: false, error: `GET ${path.split('?')[0]} → HTTP ${r.status}: ${r.text.slice(0, 200)}` };
     return { ok: true };
