@@ -79,13 +79,67 @@ function readIncoming(incoming: IncomingMessage, limit: number, tooLargeError: (
   });
 }
 
-export function parseJson(text: string): unknown {
+/**
+ * How deep a request's JSON may nest. Deeper values would overflow the stack of whatever walks them
+ * next (validation, JSON.stringify to a provider, trace writing), so they are refused at the edge.
+ */
+export const MAX_JSON_DEPTH = 256;
+
+/**
+ * A request body parsed as JSON: nested at most `maxDepth` levels (400 beyond, naming where), with
+ * every string and key well-formed (a lone surrogate, as clients produce when they cut an emoji in
+ * half, becomes U+FFFD). `maxDepth: null` leaves the depth to the caller (e.g. per batch event).
+ */
+export function parseJson(text: string, opts: { maxDepth?: number | null } = {}): unknown {
   if (text.trim() === '') throw badRequest('The request body is empty: send a JSON object (Content-Type: application/json).');
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw badRequest(`The request body is not valid JSON: ${(err as Error).message}`, null, 'invalid_json');
   }
+  const maxDepth = opts.maxDepth === undefined ? MAX_JSON_DEPTH : opts.maxDepth;
+  return maxDepth === null ? value : checkJson(value, maxDepth);
+}
+
+type WellFormed = { isWellFormed(): boolean; toWellFormed(): string };
+const wellFormed = (s: string): string => ((s as unknown as WellFormed).isWellFormed() ? s : (s as unknown as WellFormed).toWellFormed());
+
+/**
+ * `value` checked in place: nested at most `maxDepth` levels (else a 400 naming the path), lone
+ * surrogates in strings and keys replaced. The walk never goes deeper than `maxDepth`.
+ */
+export function checkJson<T>(value: T, maxDepth = MAX_JSON_DEPTH): T {
+  return walk(value, maxDepth, maxDepth, []) as T;
+}
+
+function walk(value: unknown, left: number, max: number, path: (string | number)[]): unknown {
+  if (typeof value === 'string') return wellFormed(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (left <= 0) {
+    const where = formatPath(path);
+    throw badRequest(`The JSON is nested deeper than ${max} levels (at ${where}): send flatter data`, path.length ? where : null, 'json_too_deep');
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      const checked = walk(value[i], left - 1, max, path);
+      path.pop();
+      if (checked !== value[i]) value[i] = checked;
+    }
+    return value;
+  }
+  const obj = value as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    path.push(key);
+    const checked = walk(obj[key], left - 1, max, path);
+    path.pop();
+    const k = wellFormed(key);
+    if (k !== key) delete obj[key];
+    // defineProperty, not assignment: a "__proto__" key from JSON.parse is an own property, not the prototype.
+    if (k !== key || checked !== obj[key]) Object.defineProperty(obj, k, { value: checked, writable: true, enumerable: true, configurable: true });
+  }
+  return value;
 }
 
 /** Validate with zod; the first problems become one 400 naming the field paths. */

@@ -11,9 +11,9 @@ import zlib from 'node:zlib';
 import { Hono, type Context } from 'hono';
 import { AssayError, toAssayError } from '../../errors.js';
 import { authenticate, type AuthVars } from '../auth.js';
-import { readBodyBytes } from '../body.js';
+import { parseJson, readBodyBytes } from '../body.js';
 import type { AppDeps } from '../deps.js';
-import { decodeJson, decodeProtobuf } from '../../tracing/otlp/decode.js';
+import { decodeJsonValue, decodeProtobuf } from '../../tracing/otlp/decode.js';
 import { mapSpans } from '../../tracing/otlp/map.js';
 import { RpcCode, encodeResponse, encodeStatus } from '../../tracing/otlp/proto.js';
 
@@ -41,7 +41,7 @@ async function exportTraces(c: Context<{ Variables: AuthVars }>, deps: AppDeps):
   }
   const limit = deps.config.ingest.max_body_bytes;
   const body = await readBody(c, limit);
-  const decoded = format === 'protobuf' ? decodeProtobuf(body) : decodeJson(body.toString('utf8'));
+  const decoded = format === 'protobuf' ? decodeProtobuf(body) : decodeJsonValue(parseJson(body.toString('utf8')));
   const mapped = mapSpans(decoded.spans, c.var.key);
   const { observations } = mapped;
   // Evaluation events with a score config are checked against it; one that does not fit is left

@@ -11,7 +11,7 @@ import { Hono } from 'hono';
 import { AssayError, badRequest } from '../../errors.js';
 import { LangfuseIngestor } from '../../tracing/langfuse/batch.js';
 import { authenticate, publicRoute, type AuthVars } from '../auth.js';
-import { parseJson, readBodyText } from '../body.js';
+import { checkJson, MAX_JSON_DEPTH, parseJson, readBodyText } from '../body.js';
 import type { AppDeps } from '../deps.js';
 import { langfusePromptRoutes } from './prompts.js';
 
@@ -44,11 +44,13 @@ export function langfuseRoutes(deps: AppDeps, opts: { recentIds?: number } = {})
       }
       throw err;
     }
-    const body = parseJson(text);
+    const body = parseJson(text, { maxDepth: null }); // checked per event: one too-deep event does not fail the batch
     if (typeof body !== 'object' || body === null || !Array.isArray((body as { batch?: unknown }).batch)) {
       throw badRequest('The body must be {"batch": [{"id", "type", "timestamp", "body"}, …]}: "batch" is missing or not an array.', 'batch', 'invalid_request');
     }
-    const result = await ingestor.process((body as { batch: unknown[] }).batch, { projectId: c.var.key.project_id, keyId: c.var.key.id });
+    const { events, tooDeep } = checkEvents((body as { batch: unknown[] }).batch);
+    const result = await ingestor.process(events, { projectId: c.var.key.project_id, keyId: c.var.key.id });
+    result.errors.push(...tooDeep);
     return c.json(result, 207);
   });
 
@@ -56,4 +58,20 @@ export function langfuseRoutes(deps: AppDeps, opts: { recentIds?: number } = {})
   app.route('/v2/prompts', langfusePromptRoutes(deps));
 
   return app;
+}
+
+/** The batch's events with strings made well-formed, and a 400 outcome for each nested too deep. */
+function checkEvents(batch: unknown[]): { events: unknown[]; tooDeep: { id: string; status: number; message: string }[] } {
+  const events: unknown[] = [];
+  const tooDeep: { id: string; status: number; message: string }[] = [];
+  for (const e of batch) {
+    try {
+      events.push(checkJson(e, MAX_JSON_DEPTH - 2));
+    } catch (err) {
+      if (!(err instanceof AssayError)) throw err;
+      const id = (e as { id?: unknown } | null)?.id;
+      tooDeep.push({ id: typeof id === 'string' ? id : '', status: 400, message: err.message });
+    }
+  }
+  return { events, tooDeep };
 }

@@ -89,6 +89,11 @@ export function decodeJson(text: string): DecodedTraces {
   } catch (err) {
     throw badRequest(`The request body is not valid JSON: ${(err as Error).message}`, null, 'invalid_json');
   }
+  return decodeJsonValue(value);
+}
+
+/** An OTLP/JSON request already parsed (and checked for depth, as http/body.ts parseJson does). */
+export function decodeJsonValue(value: unknown): DecodedTraces {
   if (!isObj(value)) throw badRequest('The request body must be a JSON object: an OTLP ExportTraceServiceRequest {"resourceSpans":[…]}', null, 'invalid_request');
   return normalise(value);
 }

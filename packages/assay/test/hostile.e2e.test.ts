@@ -1,0 +1,160 @@
+/**
+ * The hostile-input corpus (test/helpers/hostile.ts) sent to every surface — the model API, OTLP
+ * (JSON and protobuf, gzip bombs), Langfuse ingestion, /api writes and end-user feedback — on
+ * SQLite and PostgreSQL: fixed cases, then fast-check mixes. Asserted: never a 5xx, /health keeps
+ * answering within 1 s throughout (a liveness bound, polled alongside), and afterwards every
+ * accepted call's trace is stored and readable through GET /api/traces/:id.
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { ADMIN_KEY, startAssay, type TestAssay } from './helpers/assay.js';
+import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
+import { FIXED_VALUES, RAW_BODIES, gzipBomb, hostileJson, surfaces, type KeyName, type Sent, type Surface } from './helpers/hostile.js';
+import { storeKinds } from './helpers/stores.js';
+
+const BODY_LIMIT = 4 * 1024 * 1024;
+const HEALTH_BOUND_MS = 1_000;
+const RUNS_PER_SURFACE = 25;
+
+/** Polls /health until stopped; remembers every answer slower than the bound or not 200. */
+function watchHealth(url: string) {
+  const problems: string[] = [];
+  let polls = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const t0 = performance.now();
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(10_000) }).catch((err: Error) => ({ status: err.name }) as const);
+      const ms = performance.now() - t0;
+      polls++;
+      if (res.status !== 200 || ms > HEALTH_BOUND_MS) problems.push(`/health ${res.status} after ${Math.round(ms)} ms`);
+      if (res instanceof Response) await res.arrayBuffer();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  })();
+  return {
+    problems,
+    get polls() {
+      return polls;
+    },
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+for (const kind of storeKinds) {
+  describe(`hostile input on ${kind.name}`, { skip: kind.skip }, () => {
+    let up: FakeOpenAI;
+    let assay: TestAssay;
+    let store: ReturnType<(typeof kind)['make']>;
+    let health: ReturnType<typeof watchHealth>;
+    const keys: Record<KeyName, string> = { admin: ADMIN_KEY, model: '', ingest: '', feedback: '' };
+    const accepted: { surface: string; traceId: string; what: string }[] = [];
+    const serverErrors: string[] = [];
+
+    before(async () => {
+      store = kind.make();
+      up = await startFakeOpenAI();
+      assay = await startAssay(
+        {
+          providers: [{ id: 'up', type: 'openai', base_url: up.url }],
+          limits: { max_body_bytes: BODY_LIMIT },
+          ingest: { max_body_bytes: BODY_LIMIT },
+          feedback: { rate_per_minute: 100_000 },
+        },
+        { databaseUrl: store.url },
+      );
+      for (const scope of ['model', 'ingest', 'feedback'] as const) {
+        const res = await assay.post('/api/keys', { name: `hostile ${scope}`, scopes: [scope] });
+        assert.equal(res.status, 201);
+        keys[scope] = ((await res.json()) as { key: string }).key;
+      }
+      assert.equal((await assay.post('/api/datasets', { name: 'hostile' })).status, 201);
+      health = watchHealth(assay.url);
+    });
+    after(async () => {
+      await health?.stop();
+      await assay?.stop();
+      await up?.close();
+      await store?.cleanup();
+    });
+
+    /** Sends one body; a 5xx is remembered (with what was sent), an accepted trace is kept for the read-back. */
+    async function send(s: Surface, sent: Sent, what: string): Promise<number> {
+      const res = await fetch(assay.url + s.path, {
+        method: s.method,
+        headers: { authorization: `Bearer ${keys[s.key]}`, ...sent.headers },
+        body: sent.body,
+      });
+      const text = await res.text();
+      if (res.status >= 500) serverErrors.push(`${s.name} ← ${what}: ${res.status} ${text.slice(0, 200)}`);
+      else if (res.status < 300) {
+        const traceId = s.acceptedTrace?.(res, text, sent);
+        if (traceId) accepted.push({ surface: s.name, traceId, what });
+      }
+      return res.status;
+    }
+
+    test('fixed cases: every hostile value in every slot of every surface, never a 5xx', async () => {
+      serverErrors.length = 0;
+      for (const s of surfaces()) {
+        for (const [name, h] of FIXED_VALUES) {
+          for (let slot = 0; slot < 8; slot++) await send(s, s.build(h, slot), `${name} in slot ${slot}`);
+        }
+        for (const [name, raw] of RAW_BODIES) await send(s, { body: raw, headers: s.build('1', 0).headers }, name);
+      }
+      assert.deepEqual(serverErrors, []);
+    });
+
+    test('gzip bombs and bad encodings to OTLP are refused with a 4xx, without inflating them', async () => {
+      serverErrors.length = 0;
+      const otlp = surfaces().filter((s) => s.name.startsWith('otlp'));
+      const bomb = gzipBomb(1024 ** 3);
+      for (const s of otlp) {
+        const type = s.build('1', 0).headers!;
+        assert.equal(await send(s, { body: bomb, headers: { ...type, 'content-encoding': 'gzip' } }, 'gzip bomb (1 GiB)'), 413);
+        assert.equal(await send(s, { body: bomb, headers: { ...type, 'content-encoding': 'deflate' } }, 'gzip bomb as deflate'), 400);
+        assert.equal(await send(s, { body: Buffer.from('not gzip'), headers: { ...type, 'content-encoding': 'gzip' } }, 'not gzip'), 400);
+        assert.equal(await send(s, { body: Buffer.from('{}'), headers: { ...type, 'content-encoding': 'br' } }, 'brotli'), 415);
+      }
+      // Surfaces that take no compressed bodies answer a 4xx to one, never try to parse it as JSON text.
+      for (const s of surfaces().filter((x) => !x.name.startsWith('otlp'))) {
+        const status = await send(s, { body: bomb.subarray(0, 64 * 1024), headers: { ...s.build('1', 0).headers, 'content-encoding': 'gzip' } }, 'gzip body');
+        assert.ok(status >= 400 && status < 500, `${s.name}: ${status}`);
+      }
+      assert.deepEqual(serverErrors, []);
+    });
+
+    test('fast-check: mixed hostile JSON in random slots of every surface, never a 5xx', async () => {
+      serverErrors.length = 0;
+      for (const s of surfaces()) {
+        // Every run is sent (no shrinking of deep values): the 5xx answers are listed below with what was sent.
+        await fc.assert(
+          fc.asyncProperty(hostileJson, fc.nat(7), async (h, slot) => {
+            await send(s, s.build(h, slot), `fast-check value in slot ${slot}: ${h.slice(0, 300)}`);
+          }),
+          { numRuns: RUNS_PER_SURFACE },
+        );
+      }
+      assert.deepEqual(serverErrors, []);
+    });
+
+    test('afterwards: every accepted call has its trace stored and readable; /health answered within 1 s throughout', async () => {
+      await assay.flush();
+      const unreadable: string[] = [];
+      for (const a of accepted) {
+        const res = await assay.api(`/api/traces/${encodeURIComponent(a.traceId)}`);
+        const text = await res.text();
+        if (res.status !== 200) unreadable.push(`${a.surface} ← ${a.what.slice(0, 120)}: trace ${a.traceId} → ${res.status} ${text.slice(0, 160)}`);
+      }
+      assert.ok(accepted.length > 50, `the corpus had accepted calls to check (${accepted.length})`);
+      assert.deepEqual(unreadable, []);
+      await health.stop();
+      assert.ok(health.polls > 10, `health was polled throughout (${health.polls} polls)`);
+      assert.deepEqual(health.problems, []);
+    });
+  });
+}
