@@ -54,6 +54,7 @@ for (const kind of storeKinds) {
             { name: 'smart', targets: [{ model: 'up/smart' }] },
             { name: 'guarded', targets: [{ model: 'up/guarded' }], verify: { ...JUDGE, on_fail: 'abstain', required: true } },
             { name: 'assistant', targets: [{ model: 'up/assistant' }], tools: ['memory'] },
+            { name: 'extracting', targets: [{ model: 'up/assistant' }], tools: [{ memory: { extract: true } }] },
           ],
         },
         { databaseUrl: store.url },
@@ -64,6 +65,8 @@ for (const kind of storeKinds) {
       await makeKey('shared1', { models: ['assistant'], policy: { memory_namespace: 'app-1' } });
       await makeKey('shared2', { models: ['assistant'], policy: { memory_namespace: 'app-1' } });
       await makeKey('bound', { policy: { user: 'u-bound' } });
+      await makeKey('extracts', { models: ['extracting', 'up/extractor'] });
+      await makeKey('noExtract', { models: ['extracting'] });
       up.scripts.set('smart', () => ({ content: '42' }));
       up.scripts.set('guarded', () => ({ content: 'It is 42.' }));
       up.scripts.set('assistant', (body) => {
@@ -111,6 +114,30 @@ for (const kind of storeKinds) {
         assert.equal(err.param, 'model');
         assert.equal(up.requests.length, 0);
       });
+    });
+
+    test("memory extraction runs on memory.extract_model only when the key may call it", async () => {
+      up.scripts.set('extractor', () => ({ content: JSON.stringify({ facts: ['Likes tea'] }) }));
+      const extraction = async (key: string) => {
+        const res = await chat(key, { model: 'extracting', user: 'u3', messages: [{ role: 'user', content: 'note: I like tea' }] });
+        await expectJson(res, 200);
+        const id = res.headers.get('x-assay-trace-id')!;
+        // Extraction runs after the answer: wait until its span is in the trace.
+        for (;;) {
+          await assay.flush();
+          const t = await expectJson<{ observations: { name: string; status: string; error: string | null }[] }>(await assay.api(`/api/traces/${id}`), 200);
+          const span = t.observations.find((o) => o.name === 'memory.extract');
+          if (span) return span;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      const refused = await extraction(keys.noExtract.key);
+      assert.equal(refused.status, 'error');
+      assert.match(refused.error ?? '', /may not call "up\/extractor"/);
+      assert.equal(up.requests.filter((r) => r.model === 'extractor').length, 0, 'no extraction call went upstream');
+      const allowed = await extraction(keys.extracts.key);
+      assert.equal(allowed.status, 'ok');
+      assert.equal(up.requests.filter((r) => r.model === 'extractor').length, 1);
     });
 
     describe('required verification', () => {
