@@ -145,7 +145,7 @@ for (const kind of storeKinds) {
         await ok.body?.cancel();
       }
       const over = await assay.api('/api/traces', { key: read });
-      assert.equal(over.headers.get('retry-after'), '20');
+      assert.ok(Number(over.headers.get('retry-after')) >= 1 && Number(over.headers.get('retry-after')) <= 20, 'a third of a minute at most');
       await expectError(over, 429, 'rate_limit_exceeded', /management API: 3 requests per minute \(limits\.api_requests_per_minute\)\. Try again in [\d.]+s\./);
       for (let i = 0; i < 5; i++) assert.equal((await assay.api('/api/traces')).status, 200);
     });
@@ -174,7 +174,7 @@ describe('limits shared through Redis', () => {
       assert.equal((await chat(a, key)).status, 200);
       const over = await chat(b, key);
       assert.equal(over.status, 429, 'instance b counts what instance a let through');
-      assert.equal(over.headers.get('retry-after'), '20');
+      assert.ok(Number(over.headers.get('retry-after')) >= 1 && Number(over.headers.get('retry-after')) <= 20, 'a third of a minute at most');
     } finally {
       await a.stop();
       await b.stop();

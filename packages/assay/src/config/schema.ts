@@ -179,8 +179,25 @@ export const configSchema = z
         batch_size: z.number().int().positive().default(500),
         flush_interval_ms: z.number().int().positive().default(50),
         queue_capacity: z.number().int().positive().default(50_000),
+        /** Estimated bytes of queued spans past which new calls wait (tracing/recorder.ts). */
+        queue_capacity_bytes: z.number().int().positive().default(256_000_000),
+        /** Trace values nested deeper than this are replaced by a marker (tracing/sanitize.ts). */
+        max_depth: z.number().int().min(1).max(1_000).default(64),
+        /** Strings in traces longer than this many characters are cut, with a marker. */
+        max_string_length: z.number().int().positive().default(1_000_000),
+        /** A trace field (input, output, metadata …) larger than about this many bytes is cut, with a marker. */
+        max_value_bytes: z.number().int().positive().default(8_000_000),
       })
-      .default({ store_bodies: true, batch_size: 500, flush_interval_ms: 50, queue_capacity: 50_000 }),
+      .default({
+        store_bodies: true,
+        batch_size: 500,
+        flush_interval_ms: 50,
+        queue_capacity: 50_000,
+        queue_capacity_bytes: 256_000_000,
+        max_depth: 64,
+        max_string_length: 1_000_000,
+        max_value_bytes: 8_000_000,
+      }),
     limits: z
       .strictObject({
         /** Request bodies above this get 413. */

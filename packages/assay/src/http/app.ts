@@ -18,6 +18,7 @@ import { scoresRoutes } from './admin/scores.js';
 import { langfuseScoreConfigsRoutes, scoreConfigsRoutes } from './admin/score-configs.js';
 import { sessionRoutes } from './admin/session.js';
 import { sessionsRoutes } from './admin/sessions.js';
+import { deadLettersRoutes } from './admin/dead-letters.js';
 import { toolsRoutes } from './admin/tools.js';
 import { tracesRoutes } from './admin/traces.js';
 import { publicRoute } from './auth.js';
@@ -51,7 +52,13 @@ export function createApp(deps: AppDeps): Hono {
       version: deps.version,
       uptime_s: Math.round((Date.now() - deps.startedAt) / 1000),
       store: deps.store.dialect,
-      traces: { queued: deps.recorder.pending, written: deps.recorder.stats.written, failed_writes: deps.recorder.stats.failedWrites },
+      traces: {
+        queued: deps.recorder.pending,
+        queued_bytes: deps.recorder.pendingBytes,
+        written: deps.recorder.stats.written,
+        failed_writes: deps.recorder.stats.failedWrites,
+        ...deps.ingest.health(),
+      },
     }),
   );
 
@@ -76,6 +83,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/exports', exportsRoutes(deps));
   app.route('/api/budgets', budgetsRoutes(deps));
   app.route('/api/sessions', sessionsRoutes(deps));
+  app.route('/api/trace-dead-letters', deadLettersRoutes(deps));
   app.route('/api/alerts', alertsRoutes(deps));
   app.route('/api/channels', channelsRoutes(deps));
   app.route('/api/prompts', promptsRoutes(deps));

@@ -33,6 +33,23 @@ export function limitHeaders(ctx: CallContext): Record<string, string> {
 
 type KeyOf = (keyId: string) => LimitedKey | null;
 
+/**
+ * `keyOf` remembered for `ttlMs` per key id, so the request path does not scan every key on every
+ * call; a changed policy takes effect within `ttlMs`.
+ */
+export function cachedKeyOf(keyOf: KeyOf, ttlMs = 1000, now: () => number = Date.now): KeyOf {
+  const cache = new Map<string, { key: LimitedKey | null; until: number }>();
+  return (keyId) => {
+    const t = now();
+    const hit = cache.get(keyId);
+    if (hit && hit.until > t) return hit.key;
+    if (cache.size >= 10_000) cache.clear();
+    const key = keyOf(keyId);
+    cache.set(keyId, { key, until: t + ttlMs });
+    return key;
+  };
+}
+
 async function admit(limiter: Limiter, keyOf: KeyOf, ctx: CallContext, estimate: () => number): Promise<Admission | null> {
   const key = ctx.key ? keyOf(ctx.key.id) : null; // Assay's own calls (no ctx.key) are not limited
   if (!key) return null;

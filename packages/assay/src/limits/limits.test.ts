@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { AssayError } from '../errors.js';
+import { cachedKeyOf } from './layer.js';
 import { duration, Limiter } from './limiter.js';
 import { gcra, MemoryLimitStore, RedisLimitStore, type LimitStore } from './store.js';
 
@@ -157,4 +158,17 @@ test('Redis store: two instances share one bucket and one set of leases', { skip
     if (keys.length) await r.del(...keys);
     await r.quit();
   }
+});
+
+test('key lookups are remembered for a second: a changed policy takes effect after that', () => {
+  const t = clock();
+  let policy = { rate_limits: { requests_per_minute: 1 } };
+  let lookups = 0;
+  const keyOf = cachedKeyOf((id) => (lookups++, { id, policy }), 1000, t.now);
+  assert.equal(keyOf('k')?.policy?.rate_limits?.requests_per_minute, 1);
+  policy = { rate_limits: { requests_per_minute: 5 } };
+  assert.equal(keyOf('k')?.policy?.rate_limits?.requests_per_minute, 1);
+  assert.equal(lookups, 1);
+  t.advance(1000);
+  assert.equal(keyOf('k')?.policy?.rate_limits?.requests_per_minute, 5);
 });

@@ -56,9 +56,11 @@ async function exportTraces(c: Context<{ Variables: AuthVars }>, deps: AppDeps):
       badScores.push(`evaluation "${s.name}" on span ${s.observation_id ?? s.trace_id}: ${(err as Error).message}`);
     }
   }
+  // A row the store refuses even alone is set aside as a dead letter and reported as rejected.
+  let aside: string[] = [];
   try {
-    await deps.ingest.observations(observations, 'ignore');
-    await deps.ingest.scores(scores);
+    aside = (await deps.ingest.observations(observations, 'ignore', 'otlp')).map((r) => `span ${r.id}: ${r.reason} (kept as a trace dead letter)`);
+    for (const r of await deps.ingest.scoreBatch(scores, 'otlp')) badScores.push(`evaluation ${r.id}: ${r.reason} (kept as a trace dead letter)`);
   } catch (err) {
     throw new AssayError({
       status: 503,
@@ -69,13 +71,15 @@ async function exportTraces(c: Context<{ Variables: AuthVars }>, deps: AppDeps):
       cause: err,
     });
   }
-  const spanPart = decoded.rejected > 0
-    ? `${decoded.rejected} span(s) rejected, ${observations.length} accepted: ${decoded.reasons.join('; ')}${decoded.rejected > decoded.reasons.length ? '; …' : ''}`
+  const rejected = decoded.rejected + aside.length;
+  const reasons = [...decoded.reasons, ...aside.slice(0, 5)];
+  const spanPart = rejected > 0
+    ? `${rejected} span(s) rejected, ${observations.length - aside.length} accepted: ${reasons.join('; ')}${rejected > reasons.length ? '; …' : ''}`
     : '';
   const scorePart = badScores.length ? `${badScores.length} evaluation result(s) not stored: ${badScores.slice(0, 5).join('; ')}${badScores.length > 5 ? '; …' : ''}` : '';
   const partial =
-    decoded.rejected > 0 || badScores.length
-      ? { rejectedSpans: decoded.rejected, errorMessage: [spanPart, scorePart].filter(Boolean).join('; ') }
+    rejected > 0 || badScores.length
+      ? { rejectedSpans: rejected, errorMessage: [spanPart, scorePart].filter(Boolean).join('; ') }
       : undefined;
   if (format === 'protobuf') return protobufReply(encodeResponse(partial), 200);
   // OTLP/JSON writes int64 as a decimal string.

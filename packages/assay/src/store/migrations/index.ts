@@ -15,6 +15,7 @@ import * as m009 from './009_experiments.js';
 import * as m010 from './010_feedback.js';
 import * as m011 from './011_annotation.js';
 import * as m012 from './012_key_policy.js';
+import * as m013 from './013_trace_dead_letters.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -45,6 +46,7 @@ const modules: Record<string, MigrationModule> = {
   '010_feedback': m010,
   '011_annotation': m011,
   '012_key_policy': m012,
+  '013_trace_dead_letters': m013,
 };
 
 export async function migrate(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> {

@@ -19,14 +19,16 @@ class MemoryTarget implements IngestTarget {
       if (mode === 'ignore' && this.rows.has(k)) continue;
       this.rows.set(k, structuredClone(r));
     }
+    return [];
   }
   async stored(projectId: string, refs: readonly { trace_id: string; id: string }[]) {
     await new Promise((resolve) => setImmediate(resolve)); // a real store answers later: lets batches interleave
     return refs.map((r) => this.rows.get(`${r.trace_id}/${r.id}`)).filter((o): o is Observation => !!o && o.project_id === projectId).map((o) => structuredClone(o));
   }
-  async scores(scores: Score[]) {
+  async scoreBatch(scores: Score[]) {
     if (this.fail) throw this.fail;
     for (const s of scores) this.scoreRows.set(s.id, s);
+    return [];
   }
   get(trace: string, id: string) {
     return this.rows.get(`${trace}/${id}`);

@@ -14,10 +14,13 @@ import { TraceLock } from './trace-lock.js';
 
 /** What the batch writes through (TraceIngest in the server). */
 export interface IngestTarget {
-  observations(rows: Observation[], mode: 'ignore' | 'replace'): Promise<void>;
+  /** Resolve with the rows the store set aside as dead letters (refused even alone). */
+  observations(rows: Observation[], mode: 'ignore' | 'replace', source: 'langfuse'): Promise<SetAside[]>;
   stored(projectId: string, refs: readonly { trace_id: string; id: string }[]): Promise<Observation[]>;
-  scores(scores: Score[]): Promise<void>;
+  scoreBatch(scores: Score[], source: 'langfuse'): Promise<SetAside[]>;
 }
+
+type SetAside = { trace_id: string | null; id: string; reason: string };
 
 export interface IngestionSuccess {
   id: string;
@@ -137,11 +140,15 @@ export class LangfuseIngestor {
         }
       }
     }
-    const [obsOk, scoresOk] = await Promise.all([this.writeObservations(patches, caller), this.writeScores(scores)]);
+    const setAside = new Map<string, string>();
+    const [obsOk, scoresOk] = await Promise.all([this.writeObservations(patches, caller, setAside), this.writeScores(scores, setAside)]);
     for (const [entries, failure] of [[patches, obsOk], [scores, scoresOk]] as const) {
       for (const e of entries) {
         const id = (batch[e.index] as { id: string }).id;
-        if (failure === null) {
+        const aside = setAside.get('patch' in e ? refKey(e.patch.trace_id, e.patch.id) : e.score.id);
+        if (aside !== undefined) {
+          outcomes[e.index] = { id, status: 422, message: `could not be stored (${aside}); kept as a trace dead letter` };
+        } else if (failure === null) {
           outcomes[e.index] = { id, status: 201 };
           applied.push(e.index);
         } else {
@@ -168,7 +175,7 @@ export class LangfuseIngestor {
    * Merge and write; null on success, else the store's error message. Creates are applied before
    * updates (in batch order otherwise): SDKs may queue an update ahead of its create.
    */
-  private async writeObservations(entries: { patch: ObservationPatch }[], caller: Caller): Promise<string | null> {
+  private async writeObservations(entries: { patch: ObservationPatch }[], caller: Caller, setAside: Map<string, string>): Promise<string | null> {
     if (entries.length === 0) return null;
     const patches = [...entries.filter((e) => e.patch.create), ...entries.filter((e) => !e.patch.create)];
     const traceIds = new Set(patches.map(({ patch }) => patch.trace_id));
@@ -191,7 +198,7 @@ export class LangfuseIngestor {
         if (root) inheritTraceFields(o, root);
         finalize(o);
       }
-      await this.target.observations([...merged.values()], 'replace');
+      for (const b of await this.target.observations([...merged.values()], 'replace', 'langfuse')) setAside.set(refKey(b.trace_id ?? '', b.id), b.reason);
       return null;
     } catch (err) {
       console.error('[assay] langfuse ingestion: writing observations failed:', err);
@@ -201,12 +208,12 @@ export class LangfuseIngestor {
     }
   }
 
-  private async writeScores(scores: { score: Score }[]): Promise<string | null> {
+  private async writeScores(scores: { score: Score }[], setAside: Map<string, string>): Promise<string | null> {
     if (scores.length === 0) return null;
     // The same score id twice in one batch: the later one wins (one statement cannot upsert a row twice).
     const byId = new Map(scores.map(({ score }) => [score.id, score]));
     try {
-      await this.target.scores([...byId.values()]);
+      for (const b of await this.target.scoreBatch([...byId.values()], 'langfuse')) setAside.set(b.id, b.reason);
       return null;
     } catch (err) {
       return (err as Error).message ?? String(err);
