@@ -38,11 +38,13 @@ import { PromptService, promptLayer, renderTemplate } from './prompts/index.js';
 import { providerModule } from './providers/index.js';
 import { wantsImplicitLocal } from './providers/local/config.js';
 import { openStore, resolveStoreLocation } from './store/index.js';
+import { DeadLetterRepo } from './tracing/dead-letters.js';
 import { TraceIngest } from './tracing/ingest.js';
 import { createPreparer } from './tracing/prepare.js';
 import { PriceBook } from './tracing/prices/book.js';
 import { Recorder } from './tracing/recorder.js';
 import { RetentionJob } from './tracing/retention.js';
+import { Sanitizer } from './tracing/sanitize.js';
 import { Sandbox } from './sandbox/index.js';
 import { memoryFamily } from './tools/builtin/memory.js';
 import { retrieveFamily } from './tools/builtin/retrieve.js';
@@ -129,7 +131,9 @@ async function assemble(opts: ServerOptions, opened: (() => unknown)[]): Promise
   const prices = new PriceBook(store.prices);
   await prices.load();
   const prepare = createPreparer({ redactor, price: (o) => prices.price(o) });
-  const ingest = new TraceIngest(store, prepare);
+  const { max_depth: maxDepth, max_string_length: maxStringLength, max_value_bytes: maxValueBytes } = config.tracing;
+  const sanitizer = new Sanitizer({ maxDepth, maxStringLength, maxValueBytes });
+  const ingest = new TraceIngest(store, prepare, { sanitizer, deadLetters: new DeadLetterRepo(store.db), log });
   const emailSender = new EmailSender(config.alerts.smtp);
   opened.push(() => emailSender.close());
   const metrics = new MetricsService(store);
@@ -162,10 +166,12 @@ async function assemble(opts: ServerOptions, opened: (() => unknown)[]): Promise
       budgets.account(o);
       sampler.observe(o);
     },
-    write: (batch) => store.observations.insertMany(batch.map((o) => prepare.observation(o))),
+    sanitize: (o) => sanitizer.observation(o),
+    write: (batch) => ingest.recorded(batch),
     batchSize: config.tracing.batch_size,
     flushIntervalMs: config.tracing.flush_interval_ms,
     capacity: config.tracing.queue_capacity,
+    capacityBytes: config.tracing.queue_capacity_bytes,
     log,
   });
   opened.push(() => recorder.close());

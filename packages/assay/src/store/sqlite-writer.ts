@@ -27,12 +27,12 @@ export class SqliteWriter {
         )
       : new Worker(file, { workerData: { path } });
     this.worker.unref();
-    this.worker.on('message', (m: { id: number; ok: boolean; error?: string }) => {
+    this.worker.on('message', (m: { id: number; ok: boolean; error?: string; code?: string }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
       if (m.ok) p.resolve();
-      else p.reject(new Error(m.error));
+      else p.reject(Object.assign(new Error(m.error), { code: m.code }));
     });
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => this.fail(new Error(`the SQLite writer thread exited (code ${code})`)));

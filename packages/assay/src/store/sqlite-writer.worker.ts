@@ -1,7 +1,7 @@
 /**
  * The SQLite trace writer, in a worker thread: inserts batches of observations with one reused
  * prepared statement inside a transaction, so the commit never blocks the server's event loop.
- * Messages: {id, rows} → {id, ok: true} | {id, ok: false, error}.
+ * Messages: {id, rows} → {id, ok: true} | {id, ok: false, error, code} (code: SQLite's, e.g. SQLITE_BUSY).
  *
  * WAL checkpoints run here too, between batches (when the writer has been idle a moment, or after
  * many rows), instead of inside the commit that happens to cross SQLite's threshold: that commit's
@@ -67,6 +67,6 @@ parentPort!.on('message', (msg: { id: number; rows: unknown[][]; mode: 'ignore' 
     parentPort!.postMessage({ id: msg.id, ok: true });
     afterBatch(msg.rows.length);
   } catch (err) {
-    parentPort!.postMessage({ id: msg.id, ok: false, error: (err as Error).message });
+    parentPort!.postMessage({ id: msg.id, ok: false, error: (err as Error).message, code: (err as { code?: string }).code });
   }
 });
