@@ -19,7 +19,6 @@ import { langfuseScoreConfigsRoutes, scoreConfigsRoutes } from './admin/score-co
 import { sessionRoutes } from './admin/session.js';
 import { sessionsRoutes } from './admin/sessions.js';
 import { deadLettersRoutes } from './admin/dead-letters.js';
-import { deadLettersRoutes } from './admin/dead-letters.js';
 import { toolsRoutes } from './admin/tools.js';
 import { tracesRoutes } from './admin/traces.js';
 import { publicRoute } from './auth.js';
@@ -84,7 +83,6 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/exports', exportsRoutes(deps));
   app.route('/api/budgets', budgetsRoutes(deps));
   app.route('/api/sessions', sessionsRoutes(deps));
-  app.route('/api/trace-dead-letters', deadLettersRoutes(deps));
   app.route('/api/trace-dead-letters', deadLettersRoutes(deps));
   app.route('/api/alerts', alertsRoutes(deps));
   app.route('/api/channels', channelsRoutes(deps));

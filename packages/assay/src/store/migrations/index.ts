@@ -16,7 +16,6 @@ import * as m010 from './010_feedback.js';
 import * as m011 from './011_annotation.js';
 import * as m012 from './012_key_policy.js';
 import * as m013 from './013_trace_dead_letters.js';
-import * as m013 from './013_trace_dead_letters.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -47,7 +46,6 @@ const modules: Record<string, MigrationModule> = {
   '010_feedback': m010,
   '011_annotation': m011,
   '012_key_policy': m012,
-  '013_trace_dead_letters': m013,
   '013_trace_dead_letters': m013,
 };
 
