@@ -89,7 +89,7 @@ for (const kind of storeKinds) {
 
     describe('the model allow-list covers every model a call names', () => {
       test('a verifier, grader or assertion model outside the list is a 403 naming the option, before any upstream call', async () => {
-        const cases: [Record<string, unknown>, string][] = [
+        const cases: [unknown, string][] = [
           [{ strategy: 'check', model: 'up/other' }, 'assay.verify.model'],
           [{ ...JUDGE, grader: 'up/other' }, 'assay.verify.grader'],
           [{ ...JUDGE, assert: [{ type: 'llm-rubric', value: 'is right', provider: 'up/other' }] }, 'assay.verify.assert[0].provider'],
