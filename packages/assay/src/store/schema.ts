@@ -123,23 +123,6 @@ export interface TraceDeadLettersTable {
   created_at: number;
 }
 
-/** A trace row the database refused even alone (tracing/dead-letters.ts). */
-export interface TraceDeadLettersTable {
-  id: string;
-  project_id: string;
-  /** observation or score. */
-  kind: string;
-  /** Where the row came from: gateway, otlp, langfuse or ingest. */
-  source: string;
-  trace_id: string | null;
-  /** The observation's or score's own id. */
-  row_id: string | null;
-  reason: string;
-  /** The row as JSON text, cleaned and cut; null when it could not be stored. */
-  payload: string | null;
-  created_at: number;
-}
-
 /** Alert rules with their current state (alerts/types.ts says what each field means). */
 export interface AlertRulesTable {
   id: string;
