@@ -97,7 +97,7 @@ export function markdown(r: Results): string {
   const { meta } = r;
   const out: string[] = [];
   out.push(`- Date: ${meta.date}`, `- Machine: ${meta.machine}`, `- Node: ${meta.node}`, `- Command: \`${meta.command}\``);
-  out.push(`- Store: ${meta.store}; Assay: ${meta.assayEntry}; ${meta.rate} requests/s open loop for ${meta.minutes} min; mix per ${meta.rate} requests: ${meta.mix}`);
+  out.push(`- Store: ${meta.store}; Assay: ${meta.assayEntry}; ${meta.rate} requests/s open loop for ${meta.minutes} min; mix: ${meta.mix}`);
   out.push('\n### Per minute (latency p50 / p99 in ms, from the scheduled send time to the last byte)\n');
   out.push(
     "CPU is the server process's (100 % = one core; ms per request of the minute); load avg is the whole machine's; " +

@@ -36,8 +36,12 @@ const WARMUP_MIN = MINUTES >= 10 ? 5 : MINUTES / 2;
 const SAMPLE_MS = 5_000;
 const MAX_IN_FLIGHT = 1_000;
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-/** One cycle of the mix: 7 chat, 5 stream, 2 tool, 1 otlp, 1 langfuse and one of each read per 20 requests. */
-const MIX: Kind[] = ['chat', 'stream', 'chat', 'traces', 'chat', 'stream', 'tool', 'chat', 'trace', 'stream', 'chat', 'otlp', 'chat', 'stream', 'metrics', 'chat', 'tool', 'stream', 'sessions', 'langfuse'];
+/**
+ * Requests of each kind per 100 (5 s at 20/s): mostly model calls, ingest from instrumented apps,
+ * and a few people on the dashboard (the trace list, a trace, sessions; a metrics refresh every 5 s).
+ */
+const WEIGHTS: Record<Kind, number> = { chat: 35, stream: 25, tool: 10, otlp: 5, langfuse: 5, traces: 10, trace: 5, sessions: 4, metrics: 1 };
+const MIX = interleave(WEIGHTS);
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -59,9 +63,20 @@ function startUpstream(): Promise<string> {
   });
 }
 
+/** One cycle with each kind `weight` times, spread evenly (smooth weighted round robin). */
+function interleave(weights: Record<Kind, number>): Kind[] {
+  const total = KINDS.reduce((s, k) => s + weights[k], 0);
+  const current = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
+  return Array.from({ length: total }, () => {
+    for (const k of KINDS) current[k] += weights[k];
+    const pick = KINDS.reduce((best, k) => (current[k] > current[best] ? k : best));
+    current[pick] -= total;
+    return pick;
+  });
+}
+
 function mixLabel(): string {
-  const counts = KINDS.map((k) => `${MIX.filter((m) => m === k).length * (RATE / MIX.length)} ${k}`);
-  return counts.join(', ');
+  return `${KINDS.map((k) => `${WEIGHTS[k]} ${k}`).join(', ')} per ${MIX.length} requests`;
 }
 
 class Recorder {
