@@ -195,3 +195,40 @@ describe('local/default only when the operator wants it', () => {
     }
   });
 });
+
+describe('HTTP tools: the operator\'s headers stay with their origin', () => {
+  test('a model-supplied redirect to another allowed origin reaches it without the secret header; the same origin keeps it', async () => {
+    const seen: (string | null)[] = [];
+    const other = await listenLocal(async (req, res) => {
+      seen.push((req.headers['x-api-key'] as string | undefined) ?? null);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    const home = await listenLocal(async (req, res) => {
+      const u = new URL(req.url!, 'http://x');
+      if (u.pathname === '/redirect') return void res.writeHead(302, { location: u.searchParams.get('to')! }).end();
+      seen.push((req.headers['x-api-key'] as string | undefined) ?? null);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    const up = await startScriptedOpenAI();
+    const assay = await startAssay({
+      providers: [{ id: 'up', type: 'openai', base_url: up.url, api_key: 'k', models: ['m'] }],
+      http_tools: [{
+        name: 'fetch_page', description: 'Fetches a page', url: `${home.origin}/redirect?to={to}`, headers: { 'x-api-key': 'operator-secret' },
+        parameters: { type: 'object', properties: { to: { type: 'string' } }, required: ['to'] }, allow_hosts: ['127.0.0.1'], allow_private: true,
+      }],
+      routes: [{ name: 'web', targets: [{ model: 'up/web' }], tools: [{ http: { name: 'fetch_page' } }] }],
+    });
+    try {
+      for (const to of [`${other.origin}/steal`, `${home.origin}/page`]) {
+        up.scripts.set('web', callThenAnswer('fetch_page', { to }));
+        await expectJson(await assay.post('/v1/chat/completions', { model: 'web', messages: [{ role: 'user', content: 'go' }] }), 200);
+      }
+      assert.deepEqual(seen, [null, 'operator-secret']);
+    } finally {
+      await assay.stop();
+      await up.close();
+      await other.close();
+      await home.close();
+    }
+  });
+});
