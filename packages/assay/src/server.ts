@@ -307,20 +307,26 @@ async function assemble(opts: ServerOptions, opened: (() => unknown)[]): Promise
       clearInterval(idle);
       server.closeAllConnections(); // in-flight calls see their client go away and stop
       await closed;
-      await recorder.close();
-      await queues.close();
-      await alerts.stop();
-      emailSender.close();
-      keys.stop();
-      prompts.stop();
-      await experiments.close();
-      await Promise.allSettled([...providers.values()].map((p) => p.close()));
-      await sandbox.close();
-      await mcp.close();
-      await retention?.stop();
-      await counters.close();
-      await limiter.close();
-      await store.close();
+      // Each step runs even when one before it fails (a recorder that cannot flush must not leave the store open).
+      const steps: [string, () => unknown][] = [
+        ['trace recorder', () => recorder.close()],
+        ['annotation queues', () => queues.close()],
+        ['alerts', () => alerts.stop()],
+        ['email sender', () => emailSender.close()],
+        ['keys', () => keys.stop()],
+        ['prompts', () => prompts.stop()],
+        ['experiments', () => experiments.close()],
+        ['providers', () => Promise.allSettled([...providers.values()].map((p) => p.close()))],
+        ['sandbox', () => sandbox.close()],
+        ['MCP servers', () => mcp.close()],
+        ['retention job', () => retention?.stop()],
+        ['counters', () => counters.close()],
+        ['limiter', () => limiter.close()],
+        ['store', () => store.close()],
+      ];
+      for (const [name, step] of steps) {
+        await Promise.resolve().then(step).catch((err: Error) => log(`shutdown: closing the ${name} failed (${err?.message ?? err}); closing the rest`));
+      }
     })());
 
   return { url, port, generatedAdminKey, deps, retention, close };
