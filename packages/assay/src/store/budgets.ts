@@ -30,11 +30,13 @@ export class BudgetsRepo {
 
   /**
    * What each subject has used since `from`: gateway calls (root generations and embeddings) summed
-   * by key, user or tag. Read once per budget when counters are seeded, never per request.
+   * by key, user or tag. Ingested rows (OTLP, Langfuse) never count, so no ingest can forge spend;
+   * rows from before migration 015 (origin null) count as before. Read once per budget when counters
+   * are seeded, never per request.
    */
   async usageSince(projectId: string, scope: Budget['scope'], metric: Budget['metric'], from: number): Promise<Map<string, number>> {
     const value = metric === 'cost' ? sql<number>`coalesce(sum(o.cost), 0)` : sql<number>`coalesce(sum(o.total_tokens), 0)`;
-    const roots = sql`o.parent_id is null and o.type in ('generation', 'embedding') and o.project_id = ${projectId} and o.start_time >= ${from}`;
+    const roots = sql`o.parent_id is null and o.type in ('generation', 'embedding') and (o.origin is null or o.origin = 'gateway') and o.project_id = ${projectId} and o.start_time >= ${from}`;
     let rows: { subject: string | null; value: number }[];
     if (scope === 'tag') {
       const each =

@@ -8,7 +8,7 @@ export const OBSERVATION_COLUMNS = [
   'error', 'model', 'route', 'provider', 'key_id', 'user_id', 'session_id', 'tags', 'environment', 'release', 'level',
   'prompt_name', 'prompt_version', 'input_tokens', 'output_tokens', 'total_tokens', 'cached_input_tokens',
   'reasoning_tokens', 'usage', 'cost', 'cost_details', 'price_version', 'cache_hit', 'latency_ms', 'ttft_ms', 'input',
-  'output', 'metadata',
+  'output', 'metadata', 'origin',
 ] as const satisfies readonly (keyof ObservationsTable)[];
 
 export function encodeObservation(o: Observation): ObservationsTable {

@@ -23,9 +23,11 @@ export interface ApiKeysTable {
 
 /** The observation row (tracing/span.ts) with its JSON fields as columns. */
 export type ObservationJsonField = 'tags' | 'usage' | 'cost_details' | 'input' | 'output' | 'metadata';
-export type ObservationsTable = Omit<Observation, ObservationJsonField | 'type' | 'status'> & {
+export type ObservationsTable = Omit<Observation, ObservationJsonField | 'type' | 'status' | 'origin'> & {
   type: string;
   status: string;
+  /** gateway or ingest (migration 015); null for rows written before it. */
+  origin: string | null;
 } & Record<ObservationJsonField, JsonColumn>;
 
 export interface ScoresTable {

@@ -118,6 +118,16 @@ export class ScoresRepo {
     return r ? this.decode(r) : null;
   }
 
+  /** The stored scores with these ids (who wrote them decides whether an ingest may replace them). */
+  async getMany(projectId: string, ids: readonly string[]): Promise<Score[]> {
+    const out: Score[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = [...new Set(ids.slice(i, i + 500))];
+      out.push(...(await this.k.selectFrom('scores').selectAll().where('project_id', '=', projectId).where('id', 'in', part).execute()).map((r) => this.decode(r)));
+    }
+    return out;
+  }
+
   async delete(projectId: string, id: string): Promise<boolean> {
     const r = await this.db.kysely.deleteFrom('scores').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;

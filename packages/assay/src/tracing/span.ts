@@ -35,6 +35,8 @@ export interface Observation {
   route: string | null;
   provider: string | null;
   key_id: string | null;
+  /** Who wrote the row: the gateway (a /v1 call) or ingest (OTLP, Langfuse); null before migration 015. */
+  origin: 'gateway' | 'ingest' | null;
   user_id: string | null;
   session_id: string | null;
   tags: string[];
@@ -92,6 +94,7 @@ export function emptyObservation(
     route: null,
     provider: null,
     key_id: null,
+    origin: 'gateway',
     user_id: null,
     session_id: null,
     tags: [],

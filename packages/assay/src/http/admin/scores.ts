@@ -6,7 +6,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { newSpanId } from '../../tracing/ids.js';
-import { badRequest, notFound } from '../../errors.js';
+import { AssayError, badRequest, notFound } from '../../errors.js';
+import { foreignScores } from '../../tracing/ownership.js';
 import type { Score } from '../../store/scores.js';
 import { authenticate, type AuthVars } from '../auth.js';
 import { readJson, validate } from '../body.js';
@@ -118,6 +119,9 @@ export function scoresRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
       throw badRequest(`timestamp "${input.timestamp}" is not a time: use epoch milliseconds or ISO 8601`, 'timestamp');
     }
     const score = await checkedScore(deps, input, c.var.key.project_id, c.var.key.id, 'api');
+    const writer = { projectId: c.var.key.project_id, keyId: c.var.key.id, admin: c.var.key.scopes.includes('admin') };
+    const why = (await foreignScores(deps.store.scores, writer, [score])).get(score.id);
+    if (why) throw new AssayError({ status: 403, code: 'score_not_yours', message: `${why}; send it without an id (or with a new one) to add a score`, param: 'id' });
     await deps.ingest.scores([score]);
     return c.json(score, 201);
   });

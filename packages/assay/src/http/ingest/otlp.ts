@@ -15,6 +15,7 @@ import { parseJson, readBodyBytes } from '../body.js';
 import type { AppDeps } from '../deps.js';
 import { decodeJsonValue, decodeProtobuf } from '../../tracing/otlp/decode.js';
 import { mapSpans } from '../../tracing/otlp/map.js';
+import { foreignObservations, foreignScores, rowKey } from '../../tracing/ownership.js';
 import { RpcCode, encodeResponse, encodeStatus } from '../../tracing/otlp/proto.js';
 
 type Format = 'protobuf' | 'json';
@@ -43,12 +44,22 @@ async function exportTraces(c: Context<{ Variables: AuthVars }>, deps: AppDeps):
   const body = await readBody(c, limit);
   const decoded = format === 'protobuf' ? decodeProtobuf(body) : decodeJsonValue(parseJson(body.toString('utf8')));
   const mapped = mapSpans(decoded.spans, c.var.key);
-  const { observations } = mapped;
+  // A span or evaluation naming a row the key may not change (the gateway's, another key's) is rejected alone.
+  const writer = { projectId: c.var.key.project_id, keyId: c.var.key.id, admin: c.var.key.scopes.includes('admin') };
+  const foreign = await foreignObservations((p, refs) => deps.ingest.stored(p, refs), writer, mapped.observations);
+  const refused = [...foreign.values()];
+  const observations = mapped.observations.filter((o) => !foreign.has(rowKey(o)));
+  const foreignEvals = await foreignScores(deps.store.scores, writer, mapped.scores);
   // Evaluation events with a score config are checked against it; one that does not fit is left
   // out and named in the partial-success message (its span is still stored).
   const scores: typeof mapped.scores = [];
   const badScores: string[] = [];
   for (const s of mapped.scores) {
+    const why = foreignEvals.get(s.id);
+    if (why) {
+      badScores.push(`evaluation "${s.name}": ${why}`);
+      continue;
+    }
     try {
       scores.push(await checkStoredScore(deps.scoreConfigs, s));
     } catch (err) {
@@ -71,8 +82,8 @@ async function exportTraces(c: Context<{ Variables: AuthVars }>, deps: AppDeps):
       cause: err,
     });
   }
-  const rejected = decoded.rejected + aside.length;
-  const reasons = [...decoded.reasons, ...aside.slice(0, 5)];
+  const rejected = decoded.rejected + refused.length + aside.length;
+  const reasons = [...decoded.reasons, ...refused.slice(0, 5), ...aside.slice(0, 5)];
   const spanPart = rejected > 0
     ? `${rejected} span(s) rejected, ${observations.length - aside.length} accepted: ${reasons.join('; ')}${rejected > reasons.length ? '; …' : ''}`
     : '';

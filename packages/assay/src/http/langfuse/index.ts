@@ -10,6 +10,7 @@ import { checkStoredScore } from '../../feedback/scores/service.js';
 import { Hono } from 'hono';
 import { AssayError, badRequest } from '../../errors.js';
 import { LangfuseIngestor } from '../../tracing/langfuse/batch.js';
+import { foreignScores } from '../../tracing/ownership.js';
 import { authenticate, publicRoute, type AuthVars } from '../auth.js';
 import { checkJson, MAX_JSON_DEPTH, parseJson, readBodyText } from '../body.js';
 import type { AppDeps } from '../deps.js';
@@ -20,7 +21,11 @@ export const LANGFUSE_MAX_BODY_BYTES = 3_500_000;
 
 export function langfuseRoutes(deps: AppDeps, opts: { recentIds?: number } = {}): Hono<{ Variables: AuthVars }> {
   const app = new Hono<{ Variables: AuthVars }>();
-  const ingestor = new LangfuseIngestor(deps.ingest, { recentIds: opts.recentIds, checkScore: (s) => checkStoredScore(deps.scoreConfigs, s) });
+  const ingestor = new LangfuseIngestor(deps.ingest, {
+    recentIds: opts.recentIds,
+    checkScore: (s) => checkStoredScore(deps.scoreConfigs, s),
+    foreignScores: (caller, scores) => foreignScores(deps.store.scores, caller, scores),
+  });
   const auth = authenticate(deps, 'ingest');
 
   app.get('/health', publicRoute(), (c) => c.json({ status: 'OK', version: deps.version }));
@@ -49,7 +54,7 @@ export function langfuseRoutes(deps: AppDeps, opts: { recentIds?: number } = {})
       throw badRequest('The body must be {"batch": [{"id", "type", "timestamp", "body"}, …]}: "batch" is missing or not an array.', 'batch', 'invalid_request');
     }
     const { events, tooDeep } = checkEvents((body as { batch: unknown[] }).batch);
-    const result = await ingestor.process(events, { projectId: c.var.key.project_id, keyId: c.var.key.id });
+    const result = await ingestor.process(events, { projectId: c.var.key.project_id, keyId: c.var.key.id, admin: c.var.key.scopes.includes('admin') });
     result.errors.push(...tooDeep);
     return c.json(result, 207);
   });

@@ -11,6 +11,7 @@ import { applyPatch, finalize, inheritTraceFields } from './merge.js';
 import { RecentIds } from './recent-ids.js';
 import { EVENT_TYPES, EventError, envelopeSchema, parseOrExplain } from './schemas.js';
 import { TraceLock } from './trace-lock.js';
+import { observationRefusal, type Writer } from '../ownership.js';
 
 /** What the batch writes through (TraceIngest in the server). */
 export interface IngestTarget {
@@ -36,10 +37,8 @@ export interface IngestionResult {
   errors: IngestionError[];
 }
 
-export interface Caller {
-  projectId: string;
-  keyId: string;
-}
+/** The key sending the batch; only an admin key may change rows it did not write (tracing/ownership.ts). */
+export type Caller = Writer;
 
 interface Outcome {
   id: string;
@@ -65,13 +64,20 @@ export class LangfuseIngestor {
   private readonly lock = new TraceLock();
 
   private readonly checkScore: ((score: Score) => Promise<Score>) | undefined;
+  private readonly foreignScores: ((caller: Caller, scores: Score[]) => Promise<Map<string, string>>) | undefined;
 
   constructor(
     private readonly target: IngestTarget,
-    opts: { recentIds?: number; checkScore?: (score: Score) => Promise<Score> } = {},
+    opts: {
+      recentIds?: number;
+      checkScore?: (score: Score) => Promise<Score>;
+      /** Score ids this caller may not replace, with the reason (tracing/ownership.ts). */
+      foreignScores?: (caller: Caller, scores: Score[]) => Promise<Map<string, string>>;
+    } = {},
   ) {
     this.recent = new RecentIds(opts.recentIds ?? 100_000);
     this.checkScore = opts.checkScore;
+    this.foreignScores = opts.foreignScores;
   }
 
   async process(batch: readonly unknown[], caller: Caller): Promise<IngestionResult> {
@@ -140,13 +146,18 @@ export class LangfuseIngestor {
         }
       }
     }
+    await this.refuseForeignScores(scores, caller, batch, outcomes);
     const setAside = new Map<string, string>();
-    const [obsOk, scoresOk] = await Promise.all([this.writeObservations(patches, caller, setAside), this.writeScores(scores, setAside)]);
+    const refused = new Map<number, string>();
+    const [obsOk, scoresOk] = await Promise.all([this.writeObservations(patches, caller, setAside, refused), this.writeScores(scores, setAside)]);
     for (const [entries, failure] of [[patches, obsOk], [scores, scoresOk]] as const) {
       for (const e of entries) {
         const id = (batch[e.index] as { id: string }).id;
         const aside = setAside.get('patch' in e ? refKey(e.patch.trace_id, e.patch.id) : e.score.id);
-        if (aside !== undefined) {
+        const why = refused.get(e.index);
+        if (why !== undefined) {
+          outcomes[e.index] = { id, status: 403, message: why };
+        } else if (aside !== undefined) {
           outcomes[e.index] = { id, status: 422, message: `could not be stored (${aside}); kept as a trace dead letter` };
         } else if (failure === null) {
           outcomes[e.index] = { id, status: 201 };
@@ -175,17 +186,29 @@ export class LangfuseIngestor {
    * Merge and write; null on success, else the store's error message. Creates are applied before
    * updates (in batch order otherwise): SDKs may queue an update ahead of its create.
    */
-  private async writeObservations(entries: { patch: ObservationPatch }[], caller: Caller, setAside: Map<string, string>): Promise<string | null> {
+  private async writeObservations(
+    entries: { index: number; patch: ObservationPatch }[],
+    caller: Caller,
+    setAside: Map<string, string>,
+    refused: Map<number, string>,
+  ): Promise<string | null> {
     if (entries.length === 0) return null;
-    const patches = [...entries.filter((e) => e.patch.create), ...entries.filter((e) => !e.patch.create)];
-    const traceIds = new Set(patches.map(({ patch }) => patch.trace_id));
+    const ordered = [...entries.filter((e) => e.patch.create), ...entries.filter((e) => !e.patch.create)];
+    const traceIds = new Set(ordered.map(({ patch }) => patch.trace_id));
     const release = await this.lock.acquire([...traceIds].map((t) => `${caller.projectId}\u0000${t}`));
     try {
       const refs = new Map<string, { trace_id: string; id: string }>();
       for (const t of traceIds) refs.set(refKey(t, t), { trace_id: t, id: t });
-      for (const { patch } of patches) refs.set(refKey(patch.trace_id, patch.id), { trace_id: patch.trace_id, id: patch.id });
+      for (const { patch } of ordered) refs.set(refKey(patch.trace_id, patch.id), { trace_id: patch.trace_id, id: patch.id });
       const stored = new Map<string, Observation>();
       for (const o of await this.target.stored(caller.projectId, [...refs.values()])) stored.set(refKey(o.trace_id, o.id), o);
+      // An event on a row the caller may not change (the gateway's, another key's) is refused alone.
+      const patches = ordered.filter(({ index, patch }) => {
+        const row = stored.get(refKey(patch.trace_id, patch.id));
+        const why = row ? observationRefusal(row, caller) : null;
+        if (why) refused.set(index, why);
+        return why === null;
+      });
 
       const merged = new Map<string, Observation>();
       for (const { patch } of patches) {
@@ -205,6 +228,18 @@ export class LangfuseIngestor {
       return (err as Error).message ?? String(err);
     } finally {
       release();
+    }
+  }
+
+  /** Scores whose id names a score this caller may not replace fail alone (403); the rest go on. */
+  private async refuseForeignScores(scores: { index: number; score: Score }[], caller: Caller, batch: readonly unknown[], outcomes: Outcome[]): Promise<void> {
+    if (!this.foreignScores || scores.length === 0) return;
+    const foreign = await this.foreignScores(caller, scores.map((s) => s.score));
+    for (let k = scores.length - 1; k >= 0; k--) {
+      const why = foreign.get(scores[k].score.id);
+      if (why === undefined) continue;
+      outcomes[scores[k].index] = { id: (batch[scores[k].index] as { id: string }).id, status: 403, message: `score-create: ${why}` };
+      scores.splice(k, 1);
     }
   }
 

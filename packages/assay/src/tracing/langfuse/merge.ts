@@ -23,6 +23,7 @@ function newRow(p: ObservationPatch, ctx: RowContext): Observation {
     parent_id: p.parent_id !== undefined ? p.parent_id : p.default_parent,
     project_id: ctx.projectId,
     key_id: ctx.keyId,
+    origin: 'ingest',
     type: p.type,
     name: p.root ? 'trace' : p.type,
     start_time: p.start_time ?? p.fallback_time,

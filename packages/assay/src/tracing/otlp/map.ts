@@ -153,6 +153,7 @@ function mapSpan(span: OtlpSpan, key: IngestKey): MappedSpan {
     route: null,
     provider,
     key_id: key.id,
+    origin: 'ingest',
     user_id: user,
     session_id: session,
     tags: [...tags],
