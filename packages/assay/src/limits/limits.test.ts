@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { AssayError } from '../errors.js';
-import { cachedKeyOf } from './layer.js';
+import type { CallContext } from '../gateway/spec.js';
+import type { ChatCompletionChunk, ChatRequest, ChatResult } from '../gateway/types.js';
+import { cachedKeyOf, limitsLayer } from './layer.js';
 import { duration, Limiter } from './limiter.js';
 import { gcra, MemoryLimitStore, RedisLimitStore, type LimitStore } from './store.js';
 
@@ -171,4 +173,41 @@ test('key lookups are remembered for a second: a changed policy takes effect aft
   assert.equal(lookups, 1);
   t.advance(1000);
   assert.equal(keyOf('k')?.policy?.rate_limits?.requests_per_minute, 5);
+});
+
+async function* chunks(usage: number): AsyncGenerator<ChatCompletionChunk> {
+  yield { id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: null }] } as ChatCompletionChunk;
+  yield { id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [], usage: { prompt_tokens: usage - 1, completion_tokens: 1, total_tokens: usage } } as ChatCompletionChunk;
+}
+
+test('the layer: a stream holds its lease until it ends or is given up unread, and is charged its real usage', async () => {
+  const l = limiter(new MemoryLimitStore(), { max_in_flight: 1, tokens_per_minute: 1000 });
+  const key = { id: 'k', policy: null };
+  const handler = limitsLayer(l, () => key)(async (): Promise<ChatResult> => ({ kind: 'stream', chunks: chunks(50) }));
+  const ctx = { key: { id: 'k', models: null, memoryNamespace: 'k' } } as unknown as CallContext;
+  const req = { model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 400 } as ChatRequest;
+  const first = await handler(req, ctx);
+  assert.equal(first.headers?.['x-ratelimit-limit-tokens'], '1000');
+  assert.equal((await refused(handler(req, ctx))).code, 'concurrency_limit_exceeded', 'the stream is in flight');
+  if (first.kind !== 'stream') assert.fail();
+  for await (const _ of first.chunks);
+  const second = await handler(req, ctx); // the finished stream gave its lease back
+  assert.ok(Number(second.headers?.['x-ratelimit-remaining-tokens']) >= 1000 - 50 - 410, 'charged 50, not its ~410 estimate');
+  if (second.kind !== 'stream') assert.fail();
+  await second.chunks[Symbol.asyncIterator]().return?.(undefined); // the client went away before the first chunk
+  await handler(req, ctx);
+});
+
+test('an unreachable Redis lets calls through without limits and says so in the log', async () => {
+  const logged: string[] = [];
+  const store = new RedisLimitStore('redis://127.0.0.1:1', 'assay-test:');
+  const l = new Limiter({ store, defaults: { requests_per_minute: 1 }, apiRequestsPerMinute: 1, leaseTtlMs: 1000, log: (m) => logged.push(m) });
+  try {
+    const a = await l.admit({ id: 'k', policy: null }, () => 1);
+    assert.deepEqual(a.headers, {});
+    assert.deepEqual(await l.admitApi({ id: 'k', policy: null }), {});
+    assert.match(logged[0], /rate limits not enforced: the limit store failed/);
+  } finally {
+    await l.close();
+  }
 });
