@@ -118,9 +118,9 @@ test('first start prints an admin key once; keys via the CLI; SIGTERM stops clea
     assert.match(list.stdout, /ci-bot/);
     assert.ok(!list.stdout.includes(newKey), 'keys are never listed');
     const id = list.stdout.split('\n').find((l) => l.includes('ci-bot'))!.split('\t')[0];
-    const updated = run(['keys', 'update', id, '--allow-tool', 'run_code', '--allow-kb', 'docs', '--user', 'u-7', '--rpm', '30', '--json'], env);
+    const updated = run(['keys', 'update', id, '--allow-tool', 'run_code', '--allow-kb', 'docs', '--user', 'u-7', '--memory-namespace', 'app-1', '--rpm', '30', '--json'], env);
     assert.equal(updated.status, 0, updated.stderr);
-    assert.deepEqual(JSON.parse(updated.stdout).policy, { tools: { run_code: true, knowledge_bases: ['docs'] }, user: 'u-7', rate_limits: { requests_per_minute: 30 } });
+    assert.deepEqual(JSON.parse(updated.stdout).policy, { tools: { run_code: true, knowledge_bases: ['docs'] }, user: 'u-7', memory_namespace: 'app-1', rate_limits: { requests_per_minute: 30 } });
     const badFlag = run(['keys', 'update', id, '--rpm', '0'], env);
     assert.equal(badFlag.status, 1);
     assert.match(badFlag.stderr, /--rpm must be a positive whole number/);

@@ -10,6 +10,7 @@ interface PolicyFlags {
   allowMcp?: string[];
   allowHttp?: string[];
   user?: string;
+  memoryNamespace?: string;
   rpm?: number;
   tpm?: number;
   maxInFlight?: number;
@@ -36,6 +37,7 @@ function policyFrom(o: PolicyFlags): KeyPolicy | undefined {
   if (o.allowHttp) tools.http_tools = o.allowHttp;
   if (Object.keys(tools).length) policy.tools = tools;
   if (o.user) policy.user = o.user;
+  if (o.memoryNamespace) policy.memory_namespace = o.memoryNamespace;
   const limits = { requests_per_minute: o.rpm, tokens_per_minute: o.tpm, max_in_flight: o.maxInFlight };
   if (Object.values(limits).some((v) => v !== undefined)) policy.rate_limits = Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
   return Object.keys(policy).length ? policy : undefined;
@@ -48,6 +50,7 @@ function policyOptions(cmd: Command): Command {
     .option('--allow-mcp <server...>', 'MCP servers whose tools the key may use ("*" = all)')
     .option('--allow-http <name...>', 'HTTP tools the key may use ("*" = all)')
     .option('--user <id>', 'bind the key to one end user: every call is that user')
+    .option('--memory-namespace <name>', "share end users' memories with other keys of this namespace (default: the key's own)")
     .option('--rpm <n>', 'requests per minute', positive('--rpm'))
     .option('--tpm <n>', 'tokens per minute', positive('--tpm'))
     .option('--max-in-flight <n>', 'calls in flight at once', positive('--max-in-flight'));
