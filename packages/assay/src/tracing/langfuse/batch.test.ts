@@ -321,3 +321,29 @@ test('the recent-id memory is bounded', async () => {
   await lf.process([a], caller); // 'a' was evicted: applied again (harmless: the merge gives the same row)
   assert.equal(t.writes, writes + 1);
 });
+
+test("rows the gateway or another key wrote are not the caller's: such events fail alone with a 403, an admin may correct them", async () => {
+  const t = new MemoryTarget();
+  const lf = new LangfuseIngestor(t);
+  await lf.process([ev('span-create', { id: 'theirs', traceId: 'tx', name: 'theirs' })], { projectId: 'default', keyId: 'key_2' });
+  const gw = { ...(t.get('tx', 'theirs') as Observation), id: 'gw', origin: 'gateway' as const, key_id: 'key_1', name: 'call' };
+  t.rows.set('tx/gw', gw);
+  const r = await lf.process(
+    [
+      ev('span-update', { id: 'theirs', traceId: 'tx', name: 'stolen' }, 'a'),
+      ev('generation-update', { id: 'gw', traceId: 'tx', name: 'forged', costDetails: { total: 99 } }, 'b'),
+      ev('span-create', { id: 'mine', traceId: 'tx', name: 'mine' }, 'c'),
+    ],
+    caller,
+  );
+  assert.deepEqual(r.successes.map((s) => s.id), ['c']);
+  assert.deepEqual(r.errors.map((e) => [e.id, e.status]), [['a', 403], ['b', 403]]);
+  assert.match(r.errors[0].message, /written by another key/);
+  assert.match(r.errors[1].message, /written by the gateway/);
+  assert.equal(t.get('tx', 'theirs')!.name, 'theirs');
+  assert.equal(t.get('tx', 'gw')!.name, 'call');
+  assert.equal(t.get('tx', 'mine')!.origin, 'ingest');
+  const admin = await lf.process([ev('span-update', { id: 'gw', traceId: 'tx', name: 'fixed' })], { ...caller, admin: true });
+  assert.deepEqual(admin.errors, []);
+  assert.equal(t.get('tx', 'gw')!.name, 'fixed');
+});
