@@ -222,9 +222,19 @@ ${PROFILE_END}`;
   writeFileSync(file, old ? text.replace(old, () => block) : text.replace(/\n## Methodology/, () => `\n${block}\n\n## Methodology`));
 }
 
+/** The sections other benchmarks keep after this one's Reproduce section (## Ingest, ## Soak, …). */
+function otherSections(file: string): string {
+  if (!existsSync(file)) return '';
+  const text = readFileSync(file, 'utf8');
+  const at = text.indexOf('\n## Reproduce');
+  const next = at < 0 ? -1 : text.indexOf('\n## ', at + 1);
+  return next < 0 ? '' : text.slice(next);
+}
+
 export function writeDoc(file: string, body: string, meta: Meta): void {
   const profile = profileBlock(file);
   const notes = block(file, NOTES_START, NOTES_END);
+  const others = otherSections(file);
   const doc = `# Benchmarks
 
 ## Gateway overhead: Assay vs direct vs Portkey
@@ -292,5 +302,5 @@ Assay's \`tracing\` config, for diagnosis), \`--paths=direct,assay\`, \`--no-wri
 \`notes\` markers is written by hand and kept when the tables are regenerated.
 \`node --import tsx bench/gateway/profile.ts FILE.cpuprofile\` summarises any CPU profile the same way.
 `;
-  writeFileSync(file, doc);
+  writeFileSync(file, doc + others);
 }
