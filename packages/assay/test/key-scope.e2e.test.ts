@@ -161,6 +161,8 @@ for (const kind of storeKinds) {
           assert.equal(err.param, param, JSON.stringify(verify));
         }
         await expectV1Error(await chat(keys.narrow.key, { model: 'guarded', assay: { verify: { budget: { max_calls: 'x' } } } }), 400, 'invalid_verify');
+        const own = await expectV1Error(await chat(keys.narrow.key, { model: 'smart', assay: { verify: { ...JUDGE, required: true } } }), 400, 'invalid_verify', /required is a route's option/);
+        assert.equal(own.param, 'assay.verify.required');
         assert.equal(up.requests.length, 0);
       });
 

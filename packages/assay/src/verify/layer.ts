@@ -46,7 +46,12 @@ export function verifyPlan(req: ChatRequest, registry: ModelRegistry): VerifyPla
     const param = formatPath(['assay', 'verify', ...issue.path]);
     throw badRequest(`${param}: ${issue.message}`, param, 'invalid_verify');
   }
-  return r.data === false ? null : { spec: r.data, path: ['assay', 'verify'] };
+  if (r.data === false) return null;
+  if (r.data.required !== undefined) {
+    const param = formatPath(['assay', 'verify', ...(writtenAsList.has(r.data) ? [0] : []), 'required']);
+    throw badRequest(`${param}: required is a route's option (routes[].verify), not a call's`, param, 'invalid_verify');
+  }
+  return { spec: r.data, path: ['assay', 'verify'] };
 }
 
 /** Every target of the model is a local model, whose JSON output the provider enforces by grammar. */
