@@ -290,7 +290,13 @@ function enumValue(v: unknown, names: string[]): number {
 }
 
 function str(v: unknown): string {
-  return typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
+  if (typeof v === 'string') return v;
+  if (v === undefined || v === null) return '';
+  try {
+    return String(v);
+  } catch {
+    return JSON.stringify(v) ?? ''; // e.g. {"toString": […]} from JSON, which String() cannot convert
+  }
 }
 
 function isObj(v: unknown): v is Obj {
