@@ -7,15 +7,19 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { ADMIN_KEY, startAssay, type TestAssay } from './helpers/assay.js';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.js';
-import { FIXED_VALUES, RAW_BODIES, gzipBomb, hostileJson, surfaces, type KeyName, type Sent, type Surface } from './helpers/hostile.js';
+import { FIXED_VALUES, RAW_BODIES, deepProtobuf, gzipBomb, hostileJson, surfaces, type KeyName, type Sent, type Surface } from './helpers/hostile.js';
 import { storeKinds } from './helpers/stores.js';
 
 const BODY_LIMIT = 4 * 1024 * 1024;
 const HEALTH_BOUND_MS = 1_000;
 const RUNS_PER_SURFACE = 25;
+
+/** What the corpus is sending right now, named in a slow /health report. */
+let inFlight = 'nothing';
 
 /** Polls /health until stopped; remembers every answer slower than the bound or not 200. */
 function watchHealth(url: string) {
@@ -28,7 +32,7 @@ function watchHealth(url: string) {
       const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(10_000) }).catch((err: Error) => ({ status: err.name }) as const);
       const ms = performance.now() - t0;
       polls++;
-      if (res.status !== 200 || ms > HEALTH_BOUND_MS) problems.push(`/health ${res.status} after ${Math.round(ms)} ms`);
+      if (res.status !== 200 || ms > HEALTH_BOUND_MS) problems.push(`/health ${res.status} after ${Math.round(ms)} ms, during ${inFlight.slice(0, 200)}`);
       if (res instanceof Response) await res.arrayBuffer();
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -54,6 +58,7 @@ for (const kind of storeKinds) {
     const keys: Record<KeyName, string> = { admin: ADMIN_KEY, model: '', ingest: '', feedback: '' };
     const accepted: { surface: string; traceId: string; what: string }[] = [];
     const serverErrors: string[] = [];
+    let deepProto: [number, Buffer][] = [];
 
     before(async () => {
       store = kind.make();
@@ -73,6 +78,7 @@ for (const kind of storeKinds) {
         keys[scope] = ((await res.json()) as { key: string }).key;
       }
       assert.equal((await assay.post('/api/datasets', { name: 'hostile' })).status, 201);
+      deepProto = [40, 6_000].map((levels) => [levels, deepProtobuf(levels, randomBytes(16).toString('hex'))]);
       health = watchHealth(assay.url);
     });
     after(async () => {
@@ -84,6 +90,7 @@ for (const kind of storeKinds) {
 
     /** Sends one body; a 5xx is remembered (with what was sent), an accepted trace is kept for the read-back. */
     async function send(s: Surface, sent: Sent, what: string): Promise<number> {
+      inFlight = `${s.name} ← ${what}`;
       const res = await fetch(assay.url + s.path, {
         method: s.method,
         headers: { authorization: `Bearer ${keys[s.key]}`, ...sent.headers },
@@ -102,23 +109,28 @@ for (const kind of storeKinds) {
       serverErrors.length = 0;
       for (const s of surfaces()) {
         for (const [name, h] of FIXED_VALUES) {
-          for (let slot = 0; slot < 8; slot++) await send(s, s.build(h, slot), `${name} in slot ${slot}`);
+          for (let slot = 0; slot < s.slots; slot++) await send(s, s.build(h, slot), `${name} in slot ${slot}`);
         }
         for (const [name, raw] of RAW_BODIES) await send(s, { body: raw, headers: s.build('1', 0).headers }, name);
       }
       assert.deepEqual(serverErrors, []);
     });
 
-    test('gzip bombs and bad encodings to OTLP are refused with a 4xx, without inflating them', async () => {
+    test('gzip bombs, bad encodings and deep protobuf to OTLP are refused with a 4xx', async () => {
       serverErrors.length = 0;
       const otlp = surfaces().filter((s) => s.name.startsWith('otlp'));
-      const bomb = gzipBomb(1024 ** 3);
+      const bomb = gzipBomb(1024);
       for (const s of otlp) {
         const type = s.build('1', 0).headers!;
         assert.equal(await send(s, { body: bomb, headers: { ...type, 'content-encoding': 'gzip' } }, 'gzip bomb (1 GiB)'), 413);
         assert.equal(await send(s, { body: bomb, headers: { ...type, 'content-encoding': 'deflate' } }, 'gzip bomb as deflate'), 400);
         assert.equal(await send(s, { body: Buffer.from('not gzip'), headers: { ...type, 'content-encoding': 'gzip' } }, 'not gzip'), 400);
         assert.equal(await send(s, { body: Buffer.from('{}'), headers: { ...type, 'content-encoding': 'br' } }, 'brotli'), 415);
+      }
+      const proto = otlp.find((s) => s.name === 'otlp protobuf')!;
+      for (const [levels, body] of deepProto) {
+        const status = await send(proto, { body, headers: { 'content-type': 'application/x-protobuf' } }, `protobuf attribute ${levels} levels deep`);
+        assert.equal(status, 400, `protobuf attribute ${levels} levels deep`);
       }
       // Surfaces that take no compressed bodies answer a 4xx to one, never try to parse it as JSON text.
       for (const s of surfaces().filter((x) => !x.name.startsWith('otlp'))) {

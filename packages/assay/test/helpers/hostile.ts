@@ -23,7 +23,9 @@ export interface Surface {
   method: 'POST';
   path: string;
   key: KeyName;
-  /** A body with the hostile JSON text `h` in one of its slots (`slot` picks which). */
+  /** How many different places `build` can put the hostile value. */
+  slots: number;
+  /** A body with the hostile JSON text `h` in one of its slots (`slot` picks which, modulo `slots`). */
   build(h: string, slot: number): Sent;
   /** The trace id of an accepted call, from its answer, when the surface reports it there. */
   acceptedTrace?(res: Response, body: string, sent: Sent): string | null;
@@ -45,6 +47,7 @@ export const FIXED_VALUES: [string, string][] = [
   ['2**64 as text', '18446744073709551616'],
   ['huge string', JSON.stringify('x'.repeat(900_000))],
   ['duplicate keys', '{"a":1,"a":"two","a":{"a":[]}}'],
+  ['toString/valueOf keys', '{"toString":[1],"valueOf":{"a":1}}'],
   ['__proto__ key', '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}'],
   ['wrong type: array', '[1,"two",null,{}]'],
   ['wrong type: null', 'null'],
@@ -60,9 +63,10 @@ export const RAW_BODIES: [string, Buffer][] = [
   ['empty', Buffer.alloc(0)],
 ];
 
-/** A gzip body that inflates to `bytes` of zeros (a ~1 GB bomb is ~1 MB compressed). */
-export function gzipBomb(bytes: number): Buffer {
-  return gzipSync(Buffer.alloc(bytes), { level: 9 });
+/** A gzip body that inflates to `mib` MiB of zeros: one compressed MiB repeated as gzip members (1 GiB ≈ 1 MB sent). */
+export function gzipBomb(mib: number): Buffer {
+  const member = gzipSync(Buffer.alloc(1024 * 1024), { level: 9 });
+  return Buffer.concat(Array.from({ length: mib }, () => member));
 }
 
 const KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'a', 'a', '', '\u0000', 'model', 'messages', 'metadata', 'id', 'name'];
@@ -128,6 +132,37 @@ function otlpProtobuf(h: string, slot: number, traceId: string): Buffer {
   return Buffer.from(ExportTraceServiceRequest.encode(msg).finish());
 }
 
+const varint = (n: number): Buffer => {
+  const out: number[] = [];
+  for (; n > 127; n = Math.floor(n / 128)) out.push((n % 128) | 128);
+  out.push(n);
+  return Buffer.from(out);
+};
+/** A length-delimited protobuf field. */
+const field = (no: number, bytes: Buffer) => Buffer.concat([varint((no << 3) | 2), varint(bytes.length), bytes]);
+
+/**
+ * An OTLP/protobuf export whose one span has an attribute nested `levels` deep (AnyValue →
+ * kvlist_value → KeyValue → value …), written by hand: encoders recurse and would overflow first.
+ */
+export function deepProtobuf(levels: number, traceId: string): Buffer {
+  let value = field(1, Buffer.from('leaf')); // AnyValue.string_value
+  for (let i = 0; i < levels; i++) value = field(6, field(1, Buffer.concat([field(1, Buffer.from('k')), field(2, value)])));
+  const fixed64 = (ms: number) => {
+    const b = Buffer.alloc(9);
+    b[0] = (7 << 3) | 1;
+    b.writeBigUInt64LE(BigInt(ms) * 1_000_000n, 1);
+    return b;
+  };
+  const end = fixed64(1_700_000_001_000);
+  end[0] = (8 << 3) | 1;
+  const span = Buffer.concat([
+    field(1, Buffer.from(traceId, 'hex')), field(2, randomBytes(8)), field(5, Buffer.from('deep')),
+    fixed64(1_700_000_000_000), end, field(9, Buffer.concat([field(1, Buffer.from('deep')), field(2, value)])),
+  ]);
+  return field(1, field(2, field(2, span)));
+}
+
 function langfuseBatch(h: string, slot: number, traceId: string): string {
   const body = [
     `{"id":"${traceId}","name":${h}}`,
@@ -152,17 +187,17 @@ export function surfaces(): Surface[] {
   ];
   return [
     {
-      name: 'chat', method: 'POST', path: '/v1/chat/completions', key: 'model',
+      name: 'chat', slots: chatBodies.length, method: 'POST', path: '/v1/chat/completions', key: 'model',
       build: (h, slot) => ({ body: chatBodies[slot % chatBodies.length](h), headers: json }),
       acceptedTrace: traceHeader,
     },
     {
-      name: 'embeddings', method: 'POST', path: '/v1/embeddings', key: 'model',
+      name: 'embeddings', slots: 3, method: 'POST', path: '/v1/embeddings', key: 'model',
       build: (h, slot) => ({ body: [`{"model":"up/e","input":${h}}`, `{"model":"up/e","input":"hi","user":${h}}`, h][slot % 3], headers: json }),
       acceptedTrace: traceHeader,
     },
     {
-      name: 'otlp json', method: 'POST', path: '/v1/traces', key: 'ingest',
+      name: 'otlp json', slots: 4, method: 'POST', path: '/v1/traces', key: 'ingest',
       build: (h, slot) => {
         const traceId = hex(16);
         return { body: otlpJson(h, slot, traceId), headers: json, traceId };
@@ -170,7 +205,7 @@ export function surfaces(): Surface[] {
       acceptedTrace: (_res, body, sent) => (body.includes('rejectedSpans') ? null : sent.traceId ?? null),
     },
     {
-      name: 'otlp protobuf', method: 'POST', path: '/v1/traces', key: 'ingest',
+      name: 'otlp protobuf', slots: 2, method: 'POST', path: '/v1/traces', key: 'ingest',
       build: (h, slot) => {
         const traceId = hex(16);
         return { body: otlpProtobuf(h, slot, traceId), headers: { 'content-type': 'application/x-protobuf' }, traceId };
@@ -178,21 +213,21 @@ export function surfaces(): Surface[] {
       acceptedTrace: (res, _body, sent) => (res.headers.get('content-type')?.includes('protobuf') ? sent.traceId ?? null : null),
     },
     {
-      name: 'langfuse ingestion', method: 'POST', path: '/api/public/ingestion', key: 'ingest',
+      name: 'langfuse ingestion', slots: 4, method: 'POST', path: '/api/public/ingestion', key: 'ingest',
       build: (h, slot) => {
         const traceId = `lf-${hex(8)}`;
         return { body: langfuseBatch(h, slot, traceId), headers: json, traceId };
       },
       acceptedTrace: (res, body, sent) => (res.status === 207 && (JSON.parse(body) as { errors: unknown[] }).errors.length === 0 ? sent.traceId ?? null : null),
     },
-    { name: 'datasets', method: 'POST', path: '/api/datasets', key: 'admin', build: (h, s) => ({ body: [`{"name":${h}}`, `{"name":"ds-${hex(4)}","metadata":${h},"description":${h}}`][s % 2], headers: json }) },
-    { name: 'dataset items', method: 'POST', path: '/api/datasets/hostile/items', key: 'admin', build: (h, s) => ({ body: [`{"items":[{"input":${h},"expected_output":${h}}]}`, `{"items":${h}}`][s % 2], headers: json }) },
-    { name: 'prompts', method: 'POST', path: '/api/prompts', key: 'admin', build: (h, s) => ({ body: [`{"name":"p-${hex(4)}","prompt":${h}}`, `{"name":${h},"prompt":"x"}`, `{"name":"p-${hex(4)}","messages":${h},"config":${h}}`][s % 3], headers: json }) },
-    { name: 'scores', method: 'POST', path: '/api/scores', key: 'admin', build: (h, s) => ({ body: [`{"trace_id":"t-${hex(4)}","name":"q","value":${h}}`, `{"trace_id":${h},"name":${h},"value":1,"metadata":${h}}`][s % 2], headers: json }) },
-    { name: 'kb', method: 'POST', path: '/api/kb', key: 'admin', build: (h) => ({ body: `{"name":${h},"description":${h}}`, headers: json }) },
-    { name: 'memory', method: 'POST', path: '/api/memory/u1', key: 'admin', build: (h) => ({ body: `{"content":${h},"metadata":${h}}`, headers: json }) },
+    { name: 'datasets', slots: 2, method: 'POST', path: '/api/datasets', key: 'admin', build: (h, s) => ({ body: [`{"name":${h}}`, `{"name":"ds-${hex(4)}","metadata":${h},"description":${h}}`][s % 2], headers: json }) },
+    { name: 'dataset items', slots: 2, method: 'POST', path: '/api/datasets/hostile/items', key: 'admin', build: (h, s) => ({ body: [`{"items":[{"input":${h},"expected_output":${h}}]}`, `{"items":${h}}`][s % 2], headers: json }) },
+    { name: 'prompts', slots: 3, method: 'POST', path: '/api/prompts', key: 'admin', build: (h, s) => ({ body: [`{"name":"p-${hex(4)}","prompt":${h}}`, `{"name":${h},"prompt":"x"}`, `{"name":"p-${hex(4)}","messages":${h},"config":${h}}`][s % 3], headers: json }) },
+    { name: 'scores', slots: 2, method: 'POST', path: '/api/scores', key: 'admin', build: (h, s) => ({ body: [`{"trace_id":"t-${hex(4)}","name":"q","value":${h}}`, `{"trace_id":${h},"name":${h},"value":1,"metadata":${h}}`][s % 2], headers: json }) },
+    { name: 'kb', slots: 1, method: 'POST', path: '/api/kb', key: 'admin', build: (h) => ({ body: `{"name":${h},"description":${h}}`, headers: json }) },
+    { name: 'memory', slots: 1, method: 'POST', path: '/api/memory/u1', key: 'admin', build: (h) => ({ body: `{"content":${h},"metadata":${h}}`, headers: json }) },
     {
-      name: 'feedback', method: 'POST', path: '/api/public/feedback', key: 'feedback',
+      name: 'feedback', slots: 2, method: 'POST', path: '/api/public/feedback', key: 'feedback',
       build: (h, s) => ({ body: [`{"trace_id":"t-1","value":${h},"comment":${h}}`, `{"trace_id":${h},"value":"up","metadata":${h}}`][s % 2], headers: json }),
     },
   ];
