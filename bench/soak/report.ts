@@ -40,6 +40,8 @@ export interface Results {
   warmupMinutes: number;
   /** Requests not sent because too many were in flight (the server fell behind). */
   shed: number;
+  /** Requests still unanswered a minute after the traffic stopped. */
+  unfinished: number;
   errorSamples: { kind: Kind; minute: number; message: string; count: number }[];
   traces: {
     checked: number;
@@ -134,7 +136,7 @@ export function markdown(r: Results): string {
     ),
   );
   const g = growth(r);
-  const totalErrors = r.minutes.reduce((n, m) => n + errors(m), 0) + r.shed;
+  const totalErrors = r.minutes.reduce((n, m) => n + errors(m), 0) + r.shed + r.unfinished;
   const t = r.traces;
   out.push('\n### Targets\n');
   out.push(
@@ -142,7 +144,7 @@ export function markdown(r: Results): string {
       ['target', 'measured', 'result'],
       [
         [`RSS growth after warm-up < 1 MB/min (linear fit over minutes ${r.warmupMinutes}..${meta.minutes})`, `${f(g, 2)} MB/min`, Number.isFinite(g) ? mark(g < 1) : 'n/a'],
-        ['errors = 0', `${int(totalErrors)}${r.shed ? ` (${int(r.shed)} not sent: too many in flight)` : ''}`, mark(totalErrors === 0)],
+        ['errors = 0', `${int(totalErrors)}${r.shed ? `; ${int(r.shed)} not sent (too many in flight)` : ''}${r.unfinished ? `; ${int(r.unfinished)} never answered` : ''}`, mark(totalErrors === 0)],
         ['every accepted call and ingested trace read back whole', `${int(t.checked - t.missing)} / ${int(t.checked)}`, mark(t.missing === 0 && t.checked > 0)],
         ...(t.health ? [writtenRow(t.health, t.gatewayObservations, totalErrors)] : []),
       ],

@@ -101,7 +101,7 @@ class Recorder {
 }
 
 /** Sends MIX at RATE on schedule until the end, whether or not earlier requests finished. */
-async function drive(traffic: Traffic, rec: Recorder, pid: number, t0: number): Promise<{ shed: number; rss: [number, number][] }> {
+async function drive(traffic: Traffic, rec: Recorder, pid: number, t0: number): Promise<{ shed: number; unfinished: number; rss: [number, number][] }> {
   const end = t0 + MINUTES * 60_000;
   const gap = 1000 / RATE;
   const inflight = new Set<Promise<void>>();
@@ -124,7 +124,7 @@ async function drive(traffic: Traffic, rec: Recorder, pid: number, t0: number): 
   for (let i = 0; ; i++) {
     const due = t0 + i * gap;
     if (due >= end) break;
-    let now = performance.timeOrigin + performance.now();
+    const now = performance.timeOrigin + performance.now();
     while (now >= nextSample) {
       sample(nextSample);
       nextSample += SAMPLE_MS;
@@ -149,7 +149,7 @@ async function drive(traffic: Traffic, rec: Recorder, pid: number, t0: number): 
     nextSample += SAMPLE_MS;
   }
   await Promise.race([Promise.all(inflight), sleep(60_000)]);
-  return { shed, rss };
+  return { shed, unfinished: inflight.size, rss };
 }
 
 function progress(rec: Recorder, minute: number): void {
@@ -210,7 +210,7 @@ async function main(): Promise<void> {
   const rec = new Recorder();
   const date = new Date();
   const t0 = performance.timeOrigin + performance.now();
-  const { shed, rss } = await drive(traffic, rec, assay.proc.pid!, t0);
+  const { shed, unfinished, rss } = await drive(traffic, rec, assay.proc.pid!, t0);
   log(`traffic done; reading back ${rec.written.length} traces…`);
   const traces = await checkTraces(assay.url, traffic, rec.written);
   await traffic.close();
@@ -233,6 +233,7 @@ async function main(): Promise<void> {
     rssSamples: rss,
     warmupMinutes: WARMUP_MIN,
     shed,
+    unfinished,
     errorSamples: [...rec.samples.values()],
     traces,
   };
