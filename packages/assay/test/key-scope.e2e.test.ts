@@ -204,8 +204,13 @@ for (const kind of storeKinds) {
         assert.deepEqual(mine.map((m) => [m.text, m.user_id, m.namespace]), [['Prefers window seats', 'u1', keys.a.id]]);
         assert.deepEqual(await listed('u1', keys.b.id), []);
         assert.deepEqual(await listed('u1'), [], 'the legacy namespace holds only memories stored before namespaces');
-        const users = await expectJson<{ data: { user_id: string; namespace: string }[] }>(await assay.api(`/api/memory?namespace=${keys.a.id}`), 200);
-        assert.deepEqual(users.data.map((u) => [u.user_id, u.namespace]), [['u1', keys.a.id]]);
+        await expectJson(await assay.post('/api/memory/old-user', { text: 'Stored before namespaces' }), 201);
+        const users = async (q: string) =>
+          (await expectJson<{ data: { user_id: string; namespace: string }[] }>(await assay.api(`/api/memory${q}`), 200)).data.map((u) => [u.user_id, u.namespace]);
+        assert.deepEqual(await users(`?namespace=${keys.a.id}`), [['u1', keys.a.id]]);
+        assert.deepEqual(await users('?namespace='), [['old-user', '']]);
+        const all = (await users('')).map((u) => u.join('@'));
+        for (const u of [`u1@${keys.a.id}`, 'old-user@']) assert.ok(all.includes(u), `no namespace lists every namespace: ${all.join(', ')}`);
         const wiped = await expectJson(await assay.api(`/api/memory/u1?namespace=${keys.a.id}`, { method: 'DELETE' }), 200);
         assert.deepEqual(wiped, { user_id: 'u1', namespace: keys.a.id, deleted: 1 });
         await expectV1Error(await assay.api('/api/memory/u1?namespace=bad%20ns'), 400, 'invalid_request', /namespace: a memory namespace is 1–64 letters/);

@@ -26,8 +26,13 @@ const searchSchema = z.strictObject({
   k: z.number().int().min(1).max(MAX_K).optional(),
 });
 
-/** `?namespace=`: whose users (a key id or a policy's memory_namespace); absent: memories stored before namespaces. */
-const pageQuery = z.strictObject({ ...pageParams, namespace: z.string().regex(NAMESPACE_PATTERN, { message: NAMESPACE_HELP }).optional() });
+/**
+ * `?namespace=`: whose users (a key id or a policy's memory_namespace); empty: the legacy namespace
+ * (memories stored before namespaces). Absent: the legacy namespace for one user's routes, every
+ * namespace for the list of users.
+ */
+const namespaceSchema = z.union([z.literal(LEGACY_NAMESPACE), z.string().regex(NAMESPACE_PATTERN, { message: NAMESPACE_HELP })]);
+const pageQuery = z.strictObject({ ...pageParams, namespace: namespaceSchema.optional() });
 
 const notConfigured = () =>
   new AssayError({
