@@ -49,3 +49,30 @@ test('a full queue makes callers wait instead of dropping', async () => {
   await r.close();
   assert.equal(r.stats.written, 4);
 });
+
+test('the queue is bounded in bytes too: past capacityBytes callers wait, whatever the span count', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((res) => (release = res));
+  const r = new Recorder({ write: () => gate, batchSize: 100, capacity: 1_000, capacityBytes: 10_000, flushIntervalMs: 1, sanitize: () => 4_000 });
+  r.record(obs(1));
+  r.record(obs(2));
+  assert.equal(r.whenWritable(), null, '8,000 estimated bytes: room left');
+  r.record(obs(3));
+  assert.equal(r.pendingBytes, 12_000);
+  const wait = r.whenWritable();
+  assert.ok(wait, '12,000 bytes queued with only 3 spans: wait');
+  await new Promise((res) => setTimeout(res, 10)); // the writer's timer is unref'd: keep the loop alive for it
+  release();
+  await wait;
+  assert.equal(r.pendingBytes, 0);
+  await r.close();
+});
+
+test('rows the writer set aside are counted apart from the written ones, and the queue moves on', async () => {
+  const r = new Recorder({ write: async (b) => b.filter((o) => o.name === 'bad'), batchSize: 10, flushIntervalMs: 1 });
+  r.record(obs(1));
+  r.record(emptyObservation({ trace_id: 't', type: 'span', name: 'bad' }));
+  r.record(obs(2));
+  await r.close();
+  assert.deepEqual({ written: r.stats.written, setAside: r.stats.setAside, pending: r.pending }, { written: 2, setAside: 1, pending: 0 });
+});
