@@ -113,7 +113,7 @@ for (const kind of storeKinds) {
       await expectError(await chat(grantedKey, { model: 'plain', assay: { tools: [{ http: { openapi: 'pets' } }] } }), 403, 'tool_not_allowed');
     });
 
-    test('an MCP server\'s tool list: narrowing works and applies, widening is a 403', async () => {
+    test('an MCP server\'s tool list: narrowing works and applies, widening is a 403, leaving it out keeps the route\'s', async () => {
       up.scripts.set('files', callThenAnswer('remote__echo', { text: 'narrow' }));
       const narrowed = await expectJson(await chat(modelKey, { model: 'files', assay: { tools: [{ mcp: { server: 'remote', tools: ['echo'] } }] } }), 200);
       assert.equal(narrowed.choices[0].message.content, 'tool said: narrow');
@@ -122,8 +122,11 @@ for (const kind of storeKinds) {
         await chat(modelKey, { model: 'files', assay: { tools: [{ mcp: { server: 'remote', tools: ['echo', 'grow'] } }] } }),
         403, 'tool_not_allowed', /only "echo", "fail" of MCP server "remote", not "grow"/,
       );
-      await expectError(await chat(modelKey, { model: 'files', assay: { tools: [{ mcp: { server: 'remote' } }] } }), 403, 'tool_not_allowed', /not all tools/);
-      assert.equal(up.requests.length, 2, 'only the narrowed call reached the model (tool call, then answer)');
+      assert.equal(up.requests.length, 2, 'the widening call never reached the model');
+      up.requests.length = 0;
+      const kept = await expectJson(await chat(modelKey, { model: 'files', assay: { tools: [{ mcp: { server: 'remote' } }] } }), 200);
+      assert.equal(kept.choices[0].message.content, 'tool said: narrow');
+      assert.deepEqual(offered(), ['remote__echo', 'remote__fail'], 'an entry without a tool list keeps the route\'s list');
     });
 
     test('tool_loop and run_code limits: raising is a 400 naming the field and the maximum; lowering works and is applied', async () => {

@@ -47,14 +47,21 @@ test('a key policy grants tools beyond the route; "*" grants every source of a f
   refused(() => authorizeTools(specs({ retrieve: { kb: 'hr' } }), null, grant), 403, /knowledge base "hr"/);
 });
 
-test('widening a route entry is refused: more MCP tools, all tools, a dropped filter, extraction', () => {
+test('widening a route entry is refused: more MCP tools, a changed filter, extraction', () => {
   const r = route({ mcp: { server: 'files', tools: ['read'] } }, { retrieve: { kb: 'docs', filter: { team: 'a' } } }, 'memory');
   refused(() => authorizeTools(specs({ mcp: { server: 'files', tools: ['read', 'write'] } }), r, modelKey), 403, /only "read" of MCP server "files", not "write"/);
-  refused(() => authorizeTools(specs({ mcp: { server: 'files' } }), r, modelKey), 403, /not all tools/);
-  refused(() => authorizeTools(specs({ retrieve: { kb: 'docs' } }), r, modelKey), 403, /filter\.team = "a"/);
+  refused(() => authorizeTools(specs({ retrieve: { kb: 'docs', filter: { team: 'b' } } }), r, modelKey), 403, /filter\.team = "a"/);
   refused(() => authorizeTools(specs({ memory: { extract: true } }), r, modelKey), 403, /extract: true/);
-  const narrowed = specs({ retrieve: { kb: 'docs', filter: { team: 'a', lang: 'en' } } });
-  assert.deepEqual(authorizeTools(narrowed, r, modelKey)[1], narrowed[0]);
+});
+
+test('what a request entry leaves out keeps the route\'s value: MCP tool list, filter, k, run_code limits', () => {
+  const r = route({ mcp: { server: 'files', tools: ['read'] } }, { retrieve: { kb: 'docs', k: 3, filter: { team: 'a' } } }, { run_code: { timeout_ms: 500, memory_mb: 16 } });
+  const out = authorizeTools(specs({ mcp: { server: 'files' } }, { retrieve: { kb: 'docs', filter: { lang: 'en' } } }, { run_code: { timeout_ms: 100 } }), r, modelKey);
+  assert.deepEqual(out, specs(
+    { mcp: { server: 'files', tools: ['read'] } },
+    { retrieve: { kb: 'docs', k: 3, filter: { team: 'a', lang: 'en' } } },
+    { run_code: { timeout_ms: 100, memory_mb: 16 } },
+  ));
 });
 
 test('per-tool limits only go down: run_code against the route or the sandbox default, retrieve k', () => {
@@ -62,6 +69,7 @@ test('per-tool limits only go down: run_code against the route or the sandbox de
   refused(() => authorizeTools(specs({ run_code: { timeout_ms: 501 } }), r, modelKey), 400, /run_code\.timeout_ms: at most 500 \(the route's limit\)/);
   refused(() => authorizeTools(specs({ run_code: { memory_mb: 65 } }), r, modelKey), 400, /run_code\.memory_mb: at most 64 \(the server default\)/);
   refused(() => authorizeTools(specs({ retrieve: { kb: 'docs', k: 4 } }), r, modelKey), 400, /retrieve\.k: at most 3/);
+  refused(() => authorizeTools(specs({ retrieve: { kb: 'kb5' } }, { retrieve: { kb: 'kb5', k: 6 } }), route({ retrieve: { kb: 'kb5' } }), modelKey), 400, /tools\[1\]\.retrieve\.k: at most 5/);
   assert.deepEqual(authorizeTools(specs({ run_code: { timeout_ms: 200 } }), r, modelKey)[0], specs({ run_code: { timeout_ms: 200 } })[0]);
   const granted = grantOf({ scopes: ['model'], policy: { tools: { run_code: true } } });
   refused(() => authorizeTools(specs({ run_code: { timeout_ms: 60_000 } }), null, granted), 400, /at most 1000 \(the server default\)/);

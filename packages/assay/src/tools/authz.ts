@@ -3,14 +3,15 @@
  * `tools:` are the operator's policy: a request's `assay.tools` entry is allowed when the route
  * already has that tool (same family and source; a request may narrow it, never widen it) or when
  * the key's `policy.tools` grants it; an admin key is the operator and may add any tool. A request
- * entry for a tool the route has replaces the route's entry, so the narrowing applies.
+ * entry for a tool the route has replaces the route's entry (what it leaves out keeps the route's
+ * value), so the narrowing applies.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { AssayError, badRequest } from '../errors.js';
 import { listAllows, type KeyTools } from '../keys/policy.js';
 import { DEFAULT_LIMITS } from '../sandbox/index.js';
 import type { ApiKeyRecord } from '../store/keys.js';
-import { toolLoopSchema, type McpSpec, type RetrieveSpec, type RunCodeSpec, type ToolLoopOptions, type ToolSpec } from './spec.js';
+import { DEFAULT_RETRIEVE_K, toolLoopSchema, type McpSpec, type RetrieveSpec, type RunCodeSpec, type ToolLoopOptions, type ToolSpec } from './spec.js';
 
 /** What a key may do with tools beyond its route. */
 export interface ToolGrant {
@@ -89,26 +90,39 @@ function widening(route: ToolSpec, req: ToolSpec): string | null {
 }
 
 function mcpWidening(route: McpSpec, req: McpSpec): string | null {
-  if (!route.tools) return null;
-  const extra = req.tools ? req.tools.filter((t) => !route.tools!.includes(t)) : null;
-  if (extra && !extra.length) return null;
-  const asked = extra ? extra.map((t) => `"${t}"`).join(', ') : 'all tools';
-  return `the route allows only ${route.tools.map((t) => `"${t}"`).join(', ')} of MCP server "${route.server}", not ${asked}`;
+  const extra = route.tools ? (req.tools ?? []).filter((t) => !route.tools!.includes(t)) : [];
+  if (!extra.length) return null;
+  const list = (names: string[]) => names.map((t) => `"${t}"`).join(', ');
+  return `the route allows only ${list(route.tools!)} of MCP server "${route.server}", not ${list(extra)}`;
 }
 
 function retrieveWidening(route: RetrieveSpec, req: RetrieveSpec): string | null {
   for (const [field, value] of Object.entries(route.filter ?? {})) {
     if (!isDeepStrictEqual(req.filter?.[field], value)) {
-      return `the route searches knowledge base "${route.kb}" with filter.${field} = ${JSON.stringify(value)}; a request must keep it`;
+      return `the route searches knowledge base "${route.kb}" with filter.${field} = ${JSON.stringify(value)}; a request may add filters, not change it`;
     }
   }
   return null;
 }
 
+const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+/** A request entry over the route's entry of the same source: what the request leaves out keeps the route's value. */
+function overlay(route: ToolSpec, req: ToolSpec): ToolSpec {
+  if (route.kind === 'run_code' && req.kind === 'run_code') return { kind: 'run_code', run_code: { ...route.run_code, ...defined(req.run_code) } };
+  if (route.kind === 'mcp' && req.kind === 'mcp') return { kind: 'mcp', mcp: { ...req.mcp, tools: req.mcp.tools ?? route.mcp.tools } };
+  if (route.kind === 'retrieve' && req.kind === 'retrieve') {
+    const filter = route.retrieve.filter || req.retrieve.filter ? { ...route.retrieve.filter, ...req.retrieve.filter } : undefined;
+    return { kind: 'retrieve', retrieve: { ...route.retrieve, ...defined(req.retrieve), ...(filter ? { filter } : {}) } };
+  }
+  return req;
+}
+
 /** Per-tool limits: a request's value above the route's (or the server default) is a 400. */
 function checkToolLimits(req: ToolSpec, route: ToolSpec | undefined, param: string): void {
-  if (req.kind === 'retrieve' && route?.kind === 'retrieve' && req.retrieve.k > route.retrieve.k) {
-    throw overLimit(`${param}.retrieve.k`, route.retrieve.k, 'the route\'s k');
+  if (req.kind === 'retrieve' && route?.kind === 'retrieve') {
+    const max = route.retrieve.k ?? DEFAULT_RETRIEVE_K;
+    if ((req.retrieve.k ?? DEFAULT_RETRIEVE_K) > max) throw overLimit(`${param}.retrieve.k`, max, 'the route\'s k');
   }
   if (req.kind !== 'run_code') return;
   const own = route?.kind === 'run_code' ? route.run_code : {};
@@ -132,12 +146,13 @@ export function authorizeTools(requested: readonly ToolSpec[], route: RouteTools
     const param = `assay.tools[${i}]`;
     const at = specs.findIndex((s) => s.kind === spec.kind && sourceOf(s) === sourceOf(spec));
     const own = at >= 0 && at < (route?.tools.length ?? 0) ? specs[at] : undefined;
+    const merged = own ? overlay(own, spec) : spec;
     if (!grant.admin) {
-      const why = own ? widening(own, spec) : null;
+      const why = own ? widening(own, merged) : null;
       if ((!own || why) && !keyGrants(spec, grant.tools)) throw notAllowed(param, refusal(spec, route, why));
-      checkToolLimits(spec, own, param);
+      checkToolLimits(merged, own, param);
     }
-    if (own) specs[at] = spec;
+    if (own) specs[at] = merged;
     else specs.push(spec);
   });
   return specs;

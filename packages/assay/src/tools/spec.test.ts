@@ -14,7 +14,7 @@ test('bare names, options with defaults, every family', () => {
   const out = list.parse(['run_code', 'memory', { retrieve: { kb: 'docs' } }, { mcp: { server: 'fs', tools: ['read'] } }, { http: { openapi: 'pets' } }]);
   assert.deepEqual(out.map((t) => t.kind), ['run_code', 'memory', 'retrieve', 'mcp', 'http']);
   assert.deepEqual(out[1], { kind: 'memory', memory: { recall: 'tool', extract: false } });
-  assert.deepEqual(out[2], { kind: 'retrieve', retrieve: { kb: 'docs', k: 5, arms: 'hybrid' } });
+  assert.deepEqual(out[2], { kind: 'retrieve', retrieve: { kb: 'docs', arms: 'hybrid' } });
 });
 
 test('errors name the entry and the field', () => {

@@ -13,11 +13,14 @@
  */
 import { z } from 'zod';
 
+/** Chunks a retrieve tool returns per search when its spec sets no `k`. */
+export const DEFAULT_RETRIEVE_K = 5;
+
 const retrieveSpec = z.strictObject({
   /** Knowledge base name or id. */
   kb: z.string().min(1),
-  /** Chunks returned per search. */
-  k: z.number().int().min(1).max(50).default(5),
+  /** Chunks returned per search (default DEFAULT_RETRIEVE_K; a request entry without it keeps the route's). */
+  k: z.number().int().min(1).max(50).optional(),
   /** Metadata equality filters applied to every search of this tool. */
   filter: z.record(z.string(), z.unknown()).optional(),
   arms: z.enum(['hybrid', 'vector', 'text']).default('hybrid'),

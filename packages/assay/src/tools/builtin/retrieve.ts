@@ -7,6 +7,7 @@ import { AssayError } from '../../errors.js';
 import type { KnowledgeService } from '../../knowledge/service.js';
 import type { SearchHit } from '../../knowledge/index/types.js';
 import type { FamilyResolver } from '../resolve.js';
+import { DEFAULT_RETRIEVE_K } from '../spec.js';
 import { TOOL_NAME, type Citation, type ServerTool } from '../types.js';
 
 const QUOTE_CHARS = 300;
@@ -43,7 +44,7 @@ export function retrieveFamily(knowledge: KnowledgeService): FamilyResolver<'ret
       name: toolName(kbName, spec.name, env.siblings),
       kind: 'retrieve',
       description:
-        `Searches the knowledge base "${kbName}"${about ? ` (${about})` : ''} and returns the ${spec.k} most relevant passages, numbered, with their sources. ` +
+        `Searches the knowledge base "${kbName}"${about ? ` (${about})` : ''} and returns the ${spec.k ?? DEFAULT_RETRIEVE_K} most relevant passages, numbered, with their sources. ` +
         'Use it before answering questions it may cover; answer from the passages and cite them by number.',
       parameters: {
         type: 'object',
@@ -55,7 +56,7 @@ export function retrieveFamily(knowledge: KnowledgeService): FamilyResolver<'ret
         if (typeof args.query !== 'string' || args.query.trim() === '') {
           return { content: 'Error: `query` must be a non-empty string.', isError: true };
         }
-        const res = await knowledge.search(kbName, { query: args.query, k: spec.k, filter: spec.filter as never, arms: spec.arms }, { parent: ctx.span, signal: ctx.signal });
+        const res = await knowledge.search(kbName, { query: args.query, k: spec.k ?? DEFAULT_RETRIEVE_K, filter: spec.filter as never, arms: spec.arms }, { parent: ctx.span, signal: ctx.signal });
         const hits = res.hits;
         ctx.span.meta({ kb: res.kb.name, arms: res.arms, hits: hits.length });
         const citations: Citation[] = hits.map((h) => ({
