@@ -99,13 +99,34 @@ export class ObservationsRepo {
     const out: Observation[] = [];
     for (let i = 0; i < refs.length; i += INSERT_CHUNK) {
       const part = refs.slice(i, i + INSERT_CHUNK);
+      // Two IN lists use the (trace_id, id) key; an OR of 200 pairs scanned (0.7 s for 500 refs on SQLite).
+      const wanted = new Set(part.map((r) => `${r.trace_id}\u0000${r.id}`));
       const rows = await this.db.kysely
         .selectFrom('observations')
         .selectAll()
         .where('project_id', '=', projectId)
-        .where((eb) => eb.or(part.map((r) => eb.and([eb('trace_id', '=', r.trace_id), eb('id', '=', r.id)]))))
+        .where('trace_id', 'in', [...new Set(part.map((r) => r.trace_id))])
+        .where('id', 'in', [...new Set(part.map((r) => r.id))])
         .execute();
-      out.push(...rows.map((r) => this.decode(r)));
+      out.push(...rows.filter((r) => wanted.has(`${r.trace_id}\u0000${r.id}`)).map((r) => this.decode(r)));
+    }
+    return out;
+  }
+
+  /** Who wrote the stored rows with these (trace, id) pairs: the ownership check of every ingest batch. */
+  async writers(projectId: string, refs: readonly { trace_id: string; id: string }[]): Promise<Pick<Observation, 'trace_id' | 'id' | 'key_id' | 'origin'>[]> {
+    const out: Pick<Observation, 'trace_id' | 'id' | 'key_id' | 'origin'>[] = [];
+    for (let i = 0; i < refs.length; i += 500) {
+      const part = refs.slice(i, i + 500);
+      const wanted = new Set(part.map((r) => `${r.trace_id}\u0000${r.id}`));
+      const rows = await this.db.kysely
+        .selectFrom('observations')
+        .select(['trace_id', 'id', 'key_id', 'origin'])
+        .where('project_id', '=', projectId)
+        .where('trace_id', 'in', [...new Set(part.map((r) => r.trace_id))])
+        .where('id', 'in', [...new Set(part.map((r) => r.id))])
+        .execute();
+      for (const r of rows) if (wanted.has(`${r.trace_id}\u0000${r.id}`)) out.push({ ...r, origin: r.origin as Observation['origin'] });
     }
     return out;
   }

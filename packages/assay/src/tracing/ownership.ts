@@ -36,7 +36,7 @@ export function scoreRefusal(stored: Pick<Score, 'id' | 'source' | 'author'>, wr
 
 /** The stored rows among `rows` that `writer` may not change, by `${trace_id} ${id}`, with the reason. */
 export async function foreignObservations(
-  stored: (projectId: string, refs: readonly { trace_id: string; id: string }[]) => Promise<Observation[]>,
+  stored: (projectId: string, refs: readonly { trace_id: string; id: string }[]) => Promise<Pick<Observation, 'trace_id' | 'id' | 'key_id' | 'origin'>[]>,
   writer: Writer,
   rows: readonly Pick<Observation, 'trace_id' | 'id'>[],
 ): Promise<Map<string, string>> {

@@ -46,7 +46,7 @@ async function exportTraces(c: Context<{ Variables: AuthVars }>, deps: AppDeps):
   const mapped = mapSpans(decoded.spans, c.var.key);
   // A span or evaluation naming a row the key may not change (the gateway's, another key's) is rejected alone.
   const writer = { projectId: c.var.key.project_id, keyId: c.var.key.id, admin: c.var.key.scopes.includes('admin') };
-  const foreign = await foreignObservations((p, refs) => deps.ingest.stored(p, refs), writer, mapped.observations);
+  const foreign = await foreignObservations((p, refs) => deps.store.observations.writers(p, refs), writer, mapped.observations);
   const refused = [...foreign.values()];
   const observations = mapped.observations.filter((o) => !foreign.has(rowKey(o)));
   const foreignEvals = await foreignScores(deps.store.scores, writer, mapped.scores);
