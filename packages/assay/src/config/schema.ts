@@ -95,7 +95,7 @@ const redactSchema = z.strictObject({
     .array(
       z.strictObject({
         name: z.string().min(1),
-        /** A JavaScript regular expression (without slashes); applied globally. */
+        /** A regular expression in RE2 syntax (without slashes; linear time, so no lookaround or backreferences); applied globally. */
         pattern: regexSource('pattern'),
         flags: z.string().regex(/^[imsu]*$/, 'flags may be i, m, s, u').default(''),
         replacement: z.string().default('[REDACTED]'),
