@@ -8,6 +8,7 @@
 import { describe, test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { ADMIN_KEY, expectError, expectJson, startAssay, type TestAssay } from './helpers/assay.js';
+import { startFakeEmbeddings, type FakeEmbeddings } from './helpers/fake-embeddings.js';
 import { listenLocal, type LocalServer } from './helpers/local-server.js';
 import { startHttpMcpServer, type HttpMcpServer } from './helpers/mcp-server.js';
 import { startScriptedOpenAI, toolResults, type ScriptedOpenAI } from './helpers/scripted-openai.js';
@@ -24,6 +25,7 @@ for (const kind of storeKinds) {
   describe(`tool authorization on ${kind.name}`, { skip: kind.skip }, () => {
     let store: TestStore;
     let up: ScriptedOpenAI;
+    let emb: FakeEmbeddings;
     let mcp: HttpMcpServer;
     let api: LocalServer;
     let assay: TestAssay;
@@ -37,13 +39,19 @@ for (const kind of storeKinds) {
     before(async () => {
       store = kind.make();
       up = await startScriptedOpenAI();
+      emb = await startFakeEmbeddings();
       mcp = await startHttpMcpServer();
       api = await listenLocal(async (_req, res) => {
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"temp_c":21}');
       });
       assay = await startAssay(
         {
-          providers: [{ id: 'up', type: 'openai', base_url: up.url, api_key: 'k', models: ['m'] }],
+          providers: [
+            { id: 'up', type: 'openai', base_url: up.url, api_key: 'k', models: ['m'] },
+            { id: 'emb', type: 'openai', base_url: emb.url, api_key: 'k', models: ['bow'] },
+          ],
+          knowledge: { default_embedding_model: 'emb/bow' },
+          memory: { embedding_model: 'emb/bow' },
           mcp_servers: [{ name: 'remote', transport: 'http', url: mcp.url }],
           http_tools: [{ name: 'weather', description: 'Weather now', url: `${api.origin}/weather`, allow_private: true }],
           routes: [
@@ -54,6 +62,8 @@ for (const kind of storeKinds) {
         },
         { databaseUrl: store.url },
       );
+      await expectJson(await assay.post('/api/kb', { name: 'docs' }), 201);
+      await expectJson(await assay.post('/api/kb/docs/documents', { documents: [{ source: 'keys.md', content: 'To rotate an API key, create a new key, then revoke the old one.' }] }), 200);
       const create = async (body: unknown) => (await expectJson<{ key: string }>(await assay.post('/api/keys', body), 201)).key;
       modelKey = await create({ name: 'plain model key', scopes: ['model'] });
       grantedKey = await create({
@@ -65,6 +75,7 @@ for (const kind of storeKinds) {
     after(async () => {
       await assay?.stop();
       await up?.close();
+      await emb?.close();
       await mcp?.close();
       await api?.close();
       await store?.cleanup();
@@ -106,9 +117,13 @@ for (const kind of storeKinds) {
       up.scripts.set('m', callThenAnswer('run_code', { code: 'return 1 + 1' }));
       const direct = await expectJson(await chat(grantedKey, { model: 'up/m', assay: { tools: ['run_code'] } }), 200);
       assert.equal(direct.choices[0].message.content, 'tool said: result: 2');
-      // Authorized, so the call gets as far as the tool source: no such knowledge base, memory off here.
-      await expectError(await chat(grantedKey, { model: 'plain', assay: { tools: [{ retrieve: { kb: 'docs' } }] } }), 400, 'kb_not_found');
-      await expectError(await chat(grantedKey, { model: 'plain', assay: { tools: ['memory'] } }), 400, 'tool_unavailable', /memory is off/);
+      up.scripts.set('plain', callThenAnswer('retrieve', { query: 'rotate an API key' }));
+      const viaKb = await expectJson(await chat(grantedKey, { model: 'plain', assay: { tools: [{ retrieve: { kb: 'docs' } }] } }), 200);
+      assert.match(viaKb.choices[0].message.content, /To rotate an API key/);
+      up.scripts.set('plain', callThenAnswer('remember', { fact: 'Prefers tea' }));
+      const viaMemory = await expectJson(await chat(grantedKey, { model: 'plain', user: 'u-1', assay: { tools: ['memory'] } }), 200);
+      assert.match(viaMemory.choices[0].message.content, /tool said: /);
+      assert.equal(viaMemory.assay.tool_loop.tool_calls[0].status, 'ok');
       // A grant names sources: another MCP server is still refused.
       await expectError(await chat(grantedKey, { model: 'plain', assay: { tools: [{ http: { openapi: 'pets' } }] } }), 403, 'tool_not_allowed');
     });
