@@ -12,7 +12,9 @@ import { ExportTraceServiceRequest } from '../../src/tracing/otlp/proto.js';
 export type KeyName = 'admin' | 'model' | 'ingest' | 'feedback';
 
 export interface Sent {
-  body: string | Buffer;
+  /** Without a body: a GET of `path` (with the hostile value in its query). */
+  body?: string | Buffer;
+  path?: string;
   headers?: Record<string, string>;
   /** The trace this call writes when it is accepted (checked afterwards through GET /api/traces/:id). */
   traceId?: string;
@@ -20,7 +22,7 @@ export interface Sent {
 
 export interface Surface {
   name: string;
-  method: 'POST';
+  method: 'POST' | 'GET';
   path: string;
   key: KeyName;
   /** How many different places `build` can put the hostile value. */
@@ -226,6 +228,19 @@ export function surfaces(): Surface[] {
     { name: 'scores', slots: 2, method: 'POST', path: '/api/scores', key: 'admin', build: (h, s) => ({ body: [`{"trace_id":"t-${hex(4)}","name":"q","value":${h}}`, `{"trace_id":${h},"name":${h},"value":1,"metadata":${h}}`][s % 2], headers: json }) },
     { name: 'kb', slots: 1, method: 'POST', path: '/api/kb', key: 'admin', build: (h) => ({ body: `{"name":${h},"description":${h}}`, headers: json }) },
     { name: 'memory', slots: 1, method: 'POST', path: '/api/memory/u1', key: 'admin', build: (h) => ({ body: `{"content":${h},"metadata":${h}}`, headers: json }) },
+    { name: 'score configs', slots: 2, method: 'POST', path: '/api/score-configs', key: 'admin', build: (h, s) => ({ body: [`{"name":${h},"data_type":${h}}`, `{"name":"c-${hex(4)}","data_type":"NUMERIC","min_value":${h},"max_value":${h},"categories":${h}}`][s % 2], headers: json }) },
+    { name: 'alerts', slots: 2, method: 'POST', path: '/api/alerts', key: 'admin', build: (h, s) => ({ body: [`{"name":${h},"metric":${h},"threshold":${h}}`, h][s % 2], headers: json }) },
+    { name: 'channels', slots: 2, method: 'POST', path: '/api/channels', key: 'admin', build: (h, s) => ({ body: [`{"name":"ch","type":"webhook","config":{"url":${h},"headers":${h}}}`, `{"name":${h},"type":${h},"config":${h}}`][s % 2], headers: json }) },
+    { name: 'budgets', slots: 1, method: 'POST', path: '/api/budgets', key: 'admin', build: (h) => ({ body: `{"name":${h},"limit_usd":${h},"window":${h},"scope":${h}}`, headers: json }) },
+    { name: 'queues', slots: 2, method: 'POST', path: '/api/queues', key: 'admin', build: (h, s) => ({ body: [`{"name":${h},"questions":${h}}`, `{"name":"q-${hex(4)}","questions":[{"id":"x","kind":"boolean","prompt":${h}}],"annotators":${h}}`][s % 2], headers: json }) },
+    { name: 'keys', slots: 2, method: 'POST', path: '/api/keys', key: 'admin', build: (h, s) => ({ body: [`{"name":${h},"scopes":${h}}`, `{"name":"k","scopes":["model"],"models":${h},"policy":${h}}`][s % 2], headers: json }) },
+    { name: 'kb search', slots: 1, method: 'POST', path: '/api/kb/none/search', key: 'admin', build: (h) => ({ body: `{"query":${h},"top_k":${h}}`, headers: json }) },
+    {
+      // Free text (q) is searched once, in its own test: each search reads every stored body.
+      name: 'trace list query', slots: 4, method: 'GET', path: '/api/traces', key: 'admin',
+      build: (h, s) => ({ path: `/api/traces?${['limit', 'user', 'from', 'tag'][s % 4]}=${encodeURIComponent(h.slice(0, 4000))}&cursor=${encodeURIComponent(h.slice(0, 200))}` }),
+    },
+    { name: 'metrics query', slots: 1, method: 'GET', path: '/api/metrics', key: 'admin', build: (h) => ({ path: `/api/metrics?group_by=${encodeURIComponent(h.slice(0, 4000))}&from=${encodeURIComponent(h.slice(0, 100))}` }) },
     {
       name: 'feedback', slots: 2, method: 'POST', path: '/api/public/feedback', key: 'feedback',
       build: (h, s) => ({ body: [`{"trace_id":"t-1","value":${h},"comment":${h}}`, `{"trace_id":${h},"value":"up","metadata":${h}}`][s % 2], headers: json }),
