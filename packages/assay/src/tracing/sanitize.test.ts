@@ -94,3 +94,10 @@ test('an observation is cleaned in place: JSON fields, labels and numeric column
   assert.ok(Number.isFinite(o.start_time));
   assert.ok(o.user_id!.length < 1_100);
 });
+
+test('a string that was cut counts at its cut size: the keys after it are kept', () => {
+  const s = new Sanitizer({ maxDepth: 64, maxStringLength: 100, maxValueBytes: 1_000 });
+  const out = s.value({ big: 'z'.repeat(10_000), after: 'kept' }).value as Record<string, string>;
+  assert.equal(out.after, 'kept');
+  assert.match(out.big, /…\[truncated 9900 of 10000 characters\]$/);
+});

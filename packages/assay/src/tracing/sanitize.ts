@@ -208,12 +208,12 @@ function put(o: Record<string, unknown>, k: string, x: unknown): void {
 }
 
 function cleanString(s: string, w: Walk, cap: number): string {
-  w.bytes += s.length + 2;
   let out = s;
   if (out.length > cap) {
     out = `${out.slice(0, cap)}…[truncated ${s.length - cap} of ${s.length} characters]`;
     w.truncated++;
   }
+  w.bytes += out.length + 2;
   if (!out.isWellFormed()) {
     out = out.toWellFormed();
     w.repaired++;
