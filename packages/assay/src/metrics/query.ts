@@ -8,9 +8,10 @@
  *          position per partition (ranks), a partition being (bucket?, group values…)
  *
  * The WHERE clause is project_id = ? and type in (…) and start_time range: index obs_type_time.
+ * Queries run on the reader (store/db.ts `read`): off the event loop on SQLite, time-limited.
  */
 import { sql, type RawBuilder } from 'kysely';
-import type { Db } from '../store/db.js';
+import { read, type Db } from '../store/db.js';
 import { MODEL_CALL_TYPES, OTHER_GROUP, parsePromptFilter, type MetricDimension, type MetricFilters } from './params.js';
 import { RANK_WINDOW } from './percentiles.js';
 
@@ -157,7 +158,7 @@ export class MetricsSql {
     const q = sql<Record<string, unknown>>`${this.source(scope, part)}
       select ${sql.join(cols)}, count(*) as requests from base group by ${sql.join(cols)}
       order by requests desc, ${sql.join(order)} limit ${sql.lit(limit)}`;
-    const { rows } = await q.execute(this.db.kysely);
+    const { rows } = await read(this.db, (reader) => q.execute(reader));
     return rows.map((r) => ({ groups: this.readKey(r, part).groups, requests: Number(r.requests) }));
   }
 
@@ -167,7 +168,7 @@ export class MetricsSql {
     const cols = this.partitionCols(part);
     const q = sql<Record<string, unknown>>`${this.source(scope, part)}
       select count(*) as n from (select ${sql.join(cols)} from base group by ${sql.join(cols)}) as g`;
-    const { rows } = await q.execute(this.db.kysely);
+    const { rows } = await read(this.db, (reader) => q.execute(reader));
     return Number(rows[0]?.n ?? 0);
   }
 
@@ -187,7 +188,7 @@ export class MetricsSql {
         sum(case when cache_hit = 1 then 1 else 0 end) as cache_hits,
         count(cache_hit) as cache_known
       from base ${groupBy}`;
-    const { rows } = await q.execute(this.db.kysely);
+    const { rows } = await read(this.db, (reader) => q.execute(reader));
     const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
     return rows
       .filter((r) => num(r.requests) > 0) // an aggregate without GROUP BY returns one row even when empty
@@ -221,7 +222,7 @@ export class MetricsSql {
         from base where ${v} is not null
       )
       select * from ranked where ${sql.join(near, sql` or `)}`;
-    const { rows } = await q.execute(this.db.kysely);
+    const { rows } = await read(this.db, (reader) => q.execute(reader));
     return rows.map((r) => ({ ...this.readKey(r, part), rn: Number(r.rn), n: Number(r.n), v: Number(r.v) }));
   }
 }

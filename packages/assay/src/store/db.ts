@@ -1,13 +1,16 @@
 /**
  * Opens the store: Kysely over better-sqlite3 (default, WAL, one file under the data dir) or over
  * PostgreSQL (`postgres://…`, with an optional `?schema=` to keep several instances apart).
- * Migrations run before the store is returned.
+ * Migrations run before the store is returned. Heavy API reads go through `db.reader`: on SQLite a
+ * worker thread (sqlite-reader.ts), on PostgreSQL a small pool with a statement_timeout; either
+ * stops a read after API_READ_TIMEOUT_MS with a 503 (`read`).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { migrate } from './migrations/index.js';
+import { readerKysely, readTimeout, SqliteReader } from './sqlite-reader.js';
 
 import type { DialectName } from './json.js';
 
@@ -54,7 +57,25 @@ export interface Db {
    */
   sqlite?: import('better-sqlite3').Database;
   pool?: import('pg').Pool;
+  /**
+   * Where heavy API reads run (the trace list and search, metrics): off the event loop on a SQLite
+   * file, with a statement_timeout on PostgreSQL; the main connection otherwise. Use through `read`.
+   */
+  reader?: Kysely<Database>;
   close(): Promise<void>;
+}
+
+/** Longest an API read may run before it is stopped (503 query_timeout). */
+export const API_READ_TIMEOUT_MS = 15_000;
+
+/** Runs a read on the reader; a PostgreSQL statement timeout becomes the 503 that says how to narrow it. */
+export async function read<T>(db: Db, fn: (reader: Kysely<Database>) => Promise<T>): Promise<T> {
+  try {
+    return await fn(db.reader ?? db.kysely);
+  } catch (err) {
+    if ((err as { code?: string }).code === '57014') throw readTimeout(API_READ_TIMEOUT_MS, err); // query_canceled
+    throw err;
+  }
 }
 
 /** SQLite's planner needs statistics to pick the right index once tables grow; refreshed this often. */
@@ -64,6 +85,7 @@ export async function openDb(loc: StoreLocation): Promise<Db> {
   let kysely: Kysely<Database>;
   let rawSqlite: import('better-sqlite3').Database | undefined;
   let rawPool: import('pg').Pool | undefined;
+  let reader: Kysely<Database> | undefined;
   let optimizeTimer: NodeJS.Timeout | null = null;
   if (loc.dialect === 'sqlite') {
     const { default: SQLite } = await import('better-sqlite3');
@@ -78,6 +100,7 @@ export async function openDb(loc: StoreLocation): Promise<Db> {
     // never inside a commit on this event loop.
     if (loc.target !== ':memory:') database.pragma('wal_autocheckpoint = 0');
     kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    if (loc.target !== ':memory:') reader = readerKysely<Database>(new SqliteReader(loc.target, API_READ_TIMEOUT_MS));
     // Statistics for the planner (bounded work: SQLite samples large tables), at open and periodically.
     const optimize = () => {
       try {
@@ -93,15 +116,16 @@ export async function openDb(loc: StoreLocation): Promise<Db> {
     const pg = await import('pg');
     const Pool = pg.default.Pool;
     const types = pg.default.types;
+    const typeParsers = {
+      // bigint and numeric come back as numbers: times are epoch ms, far below 2^53.
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === 20 || oid === 1700 ? (v: string) => Number(v) : types.getTypeParser(oid, format as 'text')) as typeof types.getTypeParser,
+    };
     const pool = new Pool({
       connectionString: loc.target,
       max: 10,
       options: loc.schema ? `-c search_path=${loc.schema}` : undefined,
-      types: {
-        // bigint and numeric come back as numbers: times are epoch ms, far below 2^53.
-        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          oid === 20 || oid === 1700 ? (v: string) => Number(v) : types.getTypeParser(oid, format as 'text')) as typeof types.getTypeParser,
-      },
+      types: typeParsers,
     });
     if (loc.schema) {
       const c = await pool.connect();
@@ -113,10 +137,18 @@ export async function openDb(loc: StoreLocation): Promise<Db> {
     }
     rawPool = pool;
     kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const readerPool = new Pool({
+      connectionString: loc.target,
+      max: 4,
+      options: [loc.schema ? `-c search_path=${loc.schema}` : '', `-c statement_timeout=${API_READ_TIMEOUT_MS}`].join(' ').trim(),
+      types: typeParsers,
+    });
+    reader = new Kysely<Database>({ dialect: new PostgresDialect({ pool: readerPool }) });
   }
   try {
     await migrate(kysely as Kysely<unknown>, { dialect: loc.dialect });
   } catch (err) {
+    await reader?.destroy();
     await kysely.destroy();
     throw err;
   }
@@ -138,8 +170,10 @@ export async function openDb(loc: StoreLocation): Promise<Db> {
     dialect: loc.dialect,
     sqlite: rawSqlite,
     pool: rawPool,
-    close: () => {
+    reader,
+    close: async () => {
       if (optimizeTimer) clearInterval(optimizeTimer);
+      await reader?.destroy();
       return kysely.destroy();
     },
   };

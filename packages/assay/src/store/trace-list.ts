@@ -2,11 +2,13 @@
  * The trace list: root observations newest first (narrow columns, keyset cursor on start time and
  * id, an index per filter), plus per-trace totals for the page (observation count, errors, and cost
  * and tokens summed over the trace's model calls) read by primary key for just those traces.
+ * Free-text search scans bodies, so without `from` it covers the last SEARCH_WINDOW_MS only; both
+ * queries run on the reader (db.ts `read`: off the event loop on SQLite, time-limited everywhere).
  */
 import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Observation, ObservationStatus } from '../tracing/span.js';
 import type { Db } from './db.js';
-import { fromJson } from './db.js';
+import { fromJson, read } from './db.js';
 import { decodeCursor, encodeCursor, type Page } from './observations.js';
 
 export interface TraceFilter {
@@ -51,6 +53,12 @@ export interface TraceTotals {
 /** One row of the trace list: a root observation without its bodies, and the trace's totals. */
 export type TraceSummary = Pick<Observation, (typeof LIST_COLUMNS)[number]> & { totals: TraceTotals };
 
+/** Free-text search without `from` looks this far back from `to` (or now). */
+export const SEARCH_WINDOW_MS = 7 * 86_400_000;
+
+/** A page of the list; `search_from`: the start of the default window a free-text search used. */
+export type TraceListPage = Page<TraceSummary> & { search_from?: number };
+
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
 
 /** A condition on observations of the same trace (any of them), as `trace_id in (…)`. */
@@ -58,8 +66,14 @@ function anyObservation(db: Db, projectId: string, cond: Expression<SqlBool>) {
   return sql<SqlBool>`trace_id in (select o2.trace_id from observations o2 where o2.project_id = ${projectId} and ${cond})`;
 }
 
-function textCondition(db: Db, text: string): Expression<SqlBool> {
+/** `from`: a trace's observations start no earlier than its root, so older ones need not be scanned. */
+function textCondition(db: Db, text: string, from: number | undefined): Expression<SqlBool> {
   const p = likePattern(text);
+  const since = from === undefined ? sql<SqlBool>`true` : sql<SqlBool>`o2.start_time >= ${from}`;
+  return sql<SqlBool>`(${since} and ${bodyMatch(db, text, p)})`;
+}
+
+function bodyMatch(db: Db, text: string, p: string): Expression<SqlBool> {
   if (db.dialect === 'postgres') {
     return sql<SqlBool>`(o2.trace_id = ${text} or o2.name ilike ${p} escape '\\' or o2.error ilike ${p} escape '\\' or o2.input::text ilike ${p} escape '\\' or o2.output::text ilike ${p} escape '\\' or o2.metadata::text ilike ${p} escape '\\')`;
   }
@@ -80,7 +94,9 @@ function tagCondition(db: Db, tag: string): Expression<SqlBool> {
   return sql<SqlBool>`exists (select 1 from json_each(observations.tags) where json_each.value = ${tag})`;
 }
 
-export async function listTraces(db: Db, filter: TraceFilter, limit: number, cursor?: string | null): Promise<Page<TraceSummary>> {
+export async function listTraces(db: Db, given: TraceFilter, limit: number, cursor?: string | null): Promise<TraceListPage> {
+  const searchFrom = given.text && given.from === undefined ? (given.to ?? Date.now()) - SEARCH_WINDOW_MS : undefined;
+  const filter = searchFrom === undefined ? given : { ...given, from: searchFrom };
   const projectId = filter.projectId ?? 'default';
   let q = db.kysely.selectFrom('observations').select(LIST_COLUMNS).where('parent_id', 'is', null).where('project_id', '=', projectId);
   const eq = [
@@ -98,14 +114,15 @@ export async function listTraces(db: Db, filter: TraceFilter, limit: number, cur
   if (filter.from !== undefined) q = q.where('start_time', '>=', filter.from);
   if (filter.to !== undefined) q = q.where('start_time', '<', filter.to);
   if (filter.tag !== undefined) q = q.where(tagCondition(db, filter.tag));
-  if (filter.text) q = q.where(anyObservation(db, projectId, textCondition(db, filter.text)));
+  if (filter.text) q = q.where(anyObservation(db, projectId, textCondition(db, filter.text, filter.from)));
   if (filter.attribute) q = q.where(anyObservation(db, projectId, attributeCondition(db, filter.attribute.key, filter.attribute.value)));
   const c = cursor ? decodeCursor(cursor) : null;
   if (c) {
     // A row-value comparison is an index range condition on both databases (an OR would be a filter).
     q = q.where((eb) => eb(eb.refTuple('start_time', 'id'), '<', eb.tuple(c.startTime, c.id)));
   }
-  const rows = await q.orderBy('start_time', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  const listed = q.orderBy('start_time', 'desc').orderBy('id', 'desc').limit(limit + 1).compile();
+  const { rows } = await read(db, (reader) => reader.executeQuery(listed));
   const page = rows.slice(0, limit);
   const totals = await traceTotals(db, projectId, page.map((r) => r.trace_id));
   const data = page.map(
@@ -117,13 +134,14 @@ export async function listTraces(db: Db, filter: TraceFilter, limit: number, cur
       }) as TraceSummary,
   );
   const last = data[data.length - 1];
-  return { data, next_cursor: rows.length > limit && last ? encodeCursor(last.start_time, last.id) : null };
+  const next_cursor = rows.length > limit && last ? encodeCursor(last.start_time, last.id) : null;
+  return searchFrom === undefined ? { data, next_cursor } : { data, next_cursor, search_from: searchFrom };
 }
 
 async function traceTotals(db: Db, projectId: string, traceIds: string[]): Promise<Map<string, TraceTotals>> {
   if (traceIds.length === 0) return new Map();
   const calls = sql`type in ('generation', 'embedding')`;
-  const rows = await db.kysely
+  const totals = db.kysely
     .selectFrom('observations')
     .select([
       'trace_id',
@@ -138,7 +156,8 @@ async function traceTotals(db: Db, projectId: string, traceIds: string[]): Promi
     .where(sql<SqlBool>`${sql.raw(db.dialect === 'sqlite' ? '+project_id' : 'project_id')} = ${projectId}`)
     .where('trace_id', 'in', [...new Set(traceIds)])
     .groupBy('trace_id')
-    .execute();
+    .compile();
+  const { rows } = await read(db, (reader) => reader.executeQuery(totals));
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return new Map(
     rows.map((r) => [

@@ -9,13 +9,11 @@ import { hasScope } from '../../keys/service.js';
 import { authenticate, type AuthVars } from '../auth.js';
 import { readJson, validate } from '../body.js';
 import type { AppDeps } from '../deps.js';
+import { catalogParams, pageOf, pageParams } from '../query.js';
 
 const BODY_LIMIT = 64 * 1024;
 
-const pageQuery = z.strictObject({
-  limit: z.coerce.number({ message: 'limit must be a number' }).int().min(1).max(500).default(50),
-  cursor: z.string().optional(),
-});
+const pageQuery = z.strictObject(pageParams);
 
 export function alertsRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
   const app = new Hono<{ Variables: AuthVars }>();
@@ -63,7 +61,10 @@ export function channelsRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
   const admin = authenticate(deps, 'admin');
   const alerts = () => deps.alerts;
 
-  app.get('/', read, async (c) => c.json({ data: await alerts().listChannels(c.var.key.project_id, hasScope(c.var.key, 'admin')), next_cursor: null }));
+  app.get('/', read, async (c) => {
+    const q = validate(z.strictObject(catalogParams), c.req.query());
+    return c.json(pageOf(await alerts().listChannels(c.var.key.project_id, hasScope(c.var.key, 'admin')), q, (ch) => ch.id));
+  });
 
   app.post('/', admin, async (c) => {
     const input = await readJson(c, channelCreateSchema, BODY_LIMIT);

@@ -3,7 +3,9 @@ import { Hono } from 'hono';
 import { budgetFieldsSchema, budgetInputSchema, windowBounds, type Budget } from '../../budgets/types.js';
 import type { BudgetService } from '../../budgets/service.js';
 import { authenticate, type AuthVars } from '../auth.js';
-import { readJson } from '../body.js';
+import { z } from 'zod';
+import { readJson, validate } from '../body.js';
+import { catalogParams, pageOf } from '../query.js';
 import type { AppDeps } from '../deps.js';
 
 const LIMIT = 64 * 1024;
@@ -21,8 +23,9 @@ export function budgetsRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
   const admin = authenticate(deps, 'admin');
 
   app.get('/', read, async (c) => {
-    const list = deps.budgets.list(c.var.key.project_id);
-    return c.json({ data: await Promise.all(list.map((b) => withUsage(deps.budgets, b))), next_cursor: null });
+    const q = validate(z.strictObject(catalogParams), c.req.query());
+    const page = pageOf(deps.budgets.list(c.var.key.project_id), q, (b) => b.id);
+    return c.json({ ...page, data: await Promise.all(page.data.map((b) => withUsage(deps.budgets, b))) });
   });
 
   app.post('/', admin, async (c) => {

@@ -14,6 +14,7 @@ import { MAX_PAGE } from '../../knowledge/service.js';
 import { documentJson, hitJson, ingestResultJson, kbJson } from '../../knowledge/wire.js';
 import { authenticate, type AuthVars } from '../auth.js';
 import { parseJson, readBodyBytes, readJson, validate } from '../body.js';
+import { catalogParams, pageOf } from '../query.js';
 import type { AppDeps } from '../deps.js';
 import { clientSignal } from '../openai/context.js';
 
@@ -160,9 +161,9 @@ export function kbRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
   });
 
   app.get('/', authenticate(deps, 'read'), async (c) => {
-    const bases = await kb.list();
-    const data = await Promise.all(bases.map(async (b) => kbJson(b, await kb.stats(b.id))));
-    return c.json({ data });
+    const q = validate(z.strictObject(catalogParams), c.req.query());
+    const page = pageOf(await kb.list(), q, (b) => b.id);
+    return c.json({ ...page, data: await Promise.all(page.data.map(async (b) => kbJson(b, await kb.stats(b.id)))) });
   });
 
   app.get('/:kb', authenticate(deps, 'read'), async (c) => {

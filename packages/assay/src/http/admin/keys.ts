@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { keyPolicySchema } from '../../keys/policy.js';
 import { publicKey } from '../../keys/service.js';
 import { authenticate, type AuthVars } from '../auth.js';
-import { readJson } from '../body.js';
+import { readJson, validate } from '../body.js';
 import type { AppDeps } from '../deps.js';
+import { catalogParams, pageOf } from '../query.js';
 
 const createKeySchema = z.strictObject({
   name: z.string({ message: 'name is required: a label that says who uses the key' }).min(1).max(200),
@@ -33,8 +34,8 @@ export function keysRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
 
   app.get('/', async (c) => {
     const includeRevoked = c.req.query('include_revoked') === 'true';
-    const keys = await deps.keys.list(includeRevoked);
-    return c.json({ data: keys.map(publicKey), next_cursor: null });
+    const q = validate(z.object(catalogParams), c.req.query());
+    return c.json(pageOf((await deps.keys.list(includeRevoked)).map(publicKey), q, (k) => k.id));
   });
 
   app.patch('/:id', async (c) => {

@@ -10,7 +10,8 @@ import { buildTable } from '../../tracing/prices/book.js';
 import { computeCost } from '../../tracing/prices/cost.js';
 import { priceEntrySchema, type PriceEntry } from '../../tracing/prices/types.js';
 import { authenticate, type AuthVars } from '../auth.js';
-import { readJson } from '../body.js';
+import { readJson, validate } from '../body.js';
+import { catalogParams, pageOf } from '../query.js';
 import type { AppDeps } from '../deps.js';
 
 const BODY_LIMIT = 1024 * 1024;
@@ -49,8 +50,9 @@ export function pricesRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
   app.get('/', read, (c) => c.json(deps.prices.current()));
 
   app.get('/versions', read, async (c) => {
-    const versions = await deps.store.prices.list(c.var.key.project_id);
-    return c.json({ data: versions, builtin_version: BUILTIN_PRICE_VERSION, current: deps.prices.current().version, next_cursor: null });
+    const q = validate(z.strictObject(catalogParams), c.req.query());
+    const page = pageOf(await deps.store.prices.list(c.var.key.project_id), q, (v) => String(v.version));
+    return c.json({ ...page, builtin_version: BUILTIN_PRICE_VERSION, current: deps.prices.current().version });
   });
 
   /** A past table, by the version an observation recorded. */

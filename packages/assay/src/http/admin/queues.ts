@@ -14,6 +14,7 @@ import { viewOf, type AddItemsBody } from '../../feedback/queues/service.js';
 import { queueInputSchema, type Annotator } from '../../feedback/queues/types.js';
 import { authenticate, declareAccess, keyFromRequest, type AuthVars } from '../auth.js';
 import { readJson, validate } from '../body.js';
+import { catalogParams, pageOf } from '../query.js';
 import type { AppDeps } from '../deps.js';
 import type { ScoreMatch } from '../../store/scores.js';
 import { judgeVsHuman } from '../../feedback/queues/judge.js';
@@ -73,7 +74,10 @@ export function queuesRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
     const input = await readJson(c, queueInputSchema, 1024 * 1024);
     return c.json(await svc.create(c.var.key.project_id, input, c.var.key.id), 201);
   });
-  app.get('/', anyKey(deps), async (c) => c.json({ data: await svc.list(who(c)), next_cursor: null }));
+  app.get('/', anyKey(deps), async (c) => {
+    const q = validate(z.strictObject(catalogParams), c.req.query());
+    return c.json(pageOf(await svc.list(who(c)), q, (queue) => queue.id));
+  });
   app.get('/:id', anyKey(deps), async (c) => c.json(await svc.forAnnotator(c.req.param('id'), who(c))));
   app.put('/:id', admin, async (c) => {
     const input = await readJson(c, queueInputSchema, 1024 * 1024);

@@ -13,12 +13,14 @@ import { scoreConfigInputSchema, scoreConfigPatchSchema, type ScoreConfig } from
 import { authenticate, type AuthVars } from '../auth.js';
 import { readJson, validate } from '../body.js';
 import type { AppDeps } from '../deps.js';
+import { catalogParams, pageOf } from '../query.js';
 
 const FIXED_FIELDS = ['name', 'data_type', 'min', 'max', 'categories'];
 
 const listQuery = z.strictObject({
   include_archived: z.enum(['true', 'false']).optional(),
   name: z.string().optional(),
+  ...catalogParams,
 });
 
 export function scoreConfigsRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
@@ -33,7 +35,7 @@ export function scoreConfigsRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }>
   app.get('/', authenticate(deps, 'read'), async (c) => {
     const q = validate(listQuery, c.req.query());
     const data = await svc.list(c.var.key.project_id, { includeArchived: q.include_archived === 'true', name: q.name });
-    return c.json({ data, next_cursor: null });
+    return c.json(pageOf(data, q, (s) => s.id));
   });
 
   app.get('/:id', authenticate(deps, 'read'), async (c) => c.json(await svc.get(c.var.key.project_id, c.req.param('id'))));
