@@ -103,6 +103,38 @@ for (const kind of storeKinds) {
       await normalCallIsTraced();
     });
 
+    test('OTLP: a span the database refuses alone is reported in partialSuccess and set aside; the other spans are written', async () => {
+      const key = await expectJson<{ id: string; key: string }>(await assay.post('/api/keys', { name: 'otlp', scopes: ['ingest'] }), 201);
+      const bigUser = Array.from({ length: 1_000 }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7_919) % 20_000))).join('');
+      const now = Date.now() * 1e6;
+      const span = (traceId: string, spanId: string, parentSpanId?: string, attributes: unknown[] = []) => ({
+        traceId, spanId, parentSpanId, name: 'op', startTimeUnixNano: String(now), endTimeUnixNano: String(now + 1e6), attributes,
+      });
+      const [a, b] = ['a'.repeat(32), 'b'.repeat(32)];
+      const spans = [span(a, 'a000000000000001', undefined, [{ key: 'user.id', value: { stringValue: bigUser } }]), span(a, 'a000000000000002', 'a000000000000001'), span(b, 'b000000000000001')];
+      const res = await fetch(`${assay.url}/v1/traces`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] }),
+      });
+      const out = await expectJson<{ partialSuccess?: { rejectedSpans: string; errorMessage: string } }>(res, 200);
+      const ids = async (traceId: string) => {
+        const r = await assay.api(`/api/traces/${traceId}`);
+        return r.status === 200 ? ((await r.json()) as { observations: Obs[] }).observations.map((o) => o.id) : ((await r.text()), []);
+      };
+      assert.deepEqual(await ids(b), ['b000000000000001']);
+      if (kind.name === 'postgres') {
+        assert.equal(out.partialSuccess?.rejectedSpans, '1');
+        assert.match(out.partialSuccess!.errorMessage, /span a000000000000001: .*dead letter/);
+        assert.deepEqual(await ids(a), ['a000000000000002']);
+        const letters = (await expectJson<{ data: Obs[] }>(await assay.api('/api/trace-dead-letters'), 200)).data.filter((l) => l.source === 'otlp');
+        assert.deepEqual(letters.map((l) => l.row_id), ['a000000000000001']);
+      } else {
+        assert.equal(out.partialSuccess, undefined);
+        assert.equal((await ids(a)).length, 2);
+      }
+    });
+
     test('Langfuse ingest of hostile observations: stored cleaned; a row the database refuses alone is a dead letter, the rest is written', async () => {
       const key = await expectJson<{ id: string; key: string }>(await assay.post('/api/keys', { name: 'lf', scopes: ['ingest'] }), 201);
       const ts = new Date().toISOString();
