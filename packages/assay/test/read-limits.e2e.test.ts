@@ -6,7 +6,9 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { openDb, API_READ_TIMEOUT_MS, read } from '../src/store/db.js';
+import { statSync } from 'node:fs';
+import { openDb, API_READ_TIMEOUT_MS, read, WAL_SIZE_LIMIT_BYTES } from '../src/store/db.js';
+import { openStore } from '../src/store/index.js';
 import { SqliteReader, readerKysely } from '../src/store/sqlite-reader.js';
 import { AssayError } from '../src/errors.js';
 import { emptyObservation } from '../src/tracing/span.js';
@@ -104,6 +106,29 @@ describe('the SQLite reader thread', () => {
       await reader.destroy();
       await db.close();
       await store.cleanup();
+    }
+  });
+});
+
+describe('the SQLite WAL', () => {
+  test('shrinks back to its limit after many writes are checkpointed', async () => {
+    const t = storeKinds[0].make();
+    const store = await openStore(t.location);
+    const idle = () => new Promise((r) => setTimeout(r, 100));
+    try {
+      const body = 'x'.repeat(16 * 1024);
+      const rows = Array.from({ length: 2_500 }, (_, i) => emptyObservation({ trace_id: `wal-${i}`.padEnd(32, '0'), type: 'span', name: 'x', input: { body } }));
+      await store.observations.insertMany(rows); // about 40 MB in one batch
+      const grown = statSync(`${t.location.target}-wal`).size;
+      assert.ok(grown > WAL_SIZE_LIMIT_BYTES, `the load grew the WAL past the limit (${grown})`);
+      await idle(); // the writer checkpoints when idle
+      await store.observations.insertMany([emptyObservation({ trace_id: 'wal-last'.padEnd(32, '0'), type: 'span', name: 'x' })]);
+      await idle();
+      const after = statSync(`${t.location.target}-wal`).size;
+      assert.ok(after <= WAL_SIZE_LIMIT_BYTES, `WAL ${after} bytes after the checkpoint; limit ${WAL_SIZE_LIMIT_BYTES}`);
+    } finally {
+      await store.close();
+      await t.cleanup();
     }
   });
 });

@@ -5,7 +5,7 @@
  * worker thread (sqlite-reader.ts), on PostgreSQL a small pool with a statement_timeout; either
  * stops a read after API_READ_TIMEOUT_MS with a 503 (`read`).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
@@ -78,6 +78,20 @@ export async function read<T>(db: Db, fn: (reader: Kysely<Database>) => Promise<
   }
 }
 
+/** The SQLite WAL file is truncated to this size when it is reset after a checkpoint (both connections). */
+export const WAL_SIZE_LIMIT_BYTES = 32 * 1024 * 1024;
+
+const WAL_CHECK_MS = 60_000;
+
+/** A PASSIVE checkpoint (never waits for readers or writers) when the WAL is past its limit. */
+function checkpointLargeWal(database: import('better-sqlite3').Database, walPath: string): void {
+  try {
+    if (statSync(walPath).size > WAL_SIZE_LIMIT_BYTES) database.pragma('wal_checkpoint(PASSIVE)');
+  } catch {
+    /* no WAL yet, or busy: next time */
+  }
+}
+
 /** SQLite's planner needs statistics to pick the right index once tables grow; refreshed this often. */
 const SQLITE_OPTIMIZE_MS = 3 * 3_600_000;
 
@@ -87,6 +101,7 @@ export async function openDb(loc: StoreLocation): Promise<Db> {
   let rawPool: import('pg').Pool | undefined;
   let reader: Kysely<Database> | undefined;
   let optimizeTimer: NodeJS.Timeout | null = null;
+  let walTimer: NodeJS.Timeout | null = null;
   if (loc.dialect === 'sqlite') {
     const { default: SQLite } = await import('better-sqlite3');
     if (loc.target !== ':memory:') mkdirSync(dirname(loc.target), { recursive: true });
@@ -99,6 +114,8 @@ export async function openDb(loc: StoreLocation): Promise<Db> {
     // A file database's checkpoints are run by the trace writer thread (sqlite-writer.worker.ts),
     // never inside a commit on this event loop.
     if (loc.target !== ':memory:') database.pragma('wal_autocheckpoint = 0');
+    // After a checkpoint the WAL is reused from its start; this cuts the file back to a bounded size.
+    database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
     if (loc.target !== ':memory:') reader = readerKysely<Database>(new SqliteReader(loc.target, API_READ_TIMEOUT_MS));
     // Statistics for the planner (bounded work: SQLite samples large tables), at open and periodically.
@@ -111,6 +128,12 @@ export async function openDb(loc: StoreLocation): Promise<Db> {
     };
     optimizeTimer = setInterval(optimize, SQLITE_OPTIMIZE_MS);
     optimizeTimer.unref();
+    // Writes on this connection alone (datasets, knowledge bases …) are checkpointed here when the
+    // trace writer has not done it: the WAL would grow without bound otherwise.
+    if (loc.target !== ':memory:') {
+      walTimer = setInterval(() => checkpointLargeWal(database, `${loc.target}-wal`), WAL_CHECK_MS);
+      walTimer.unref();
+    }
     setImmediate(optimize);
   } else {
     const pg = await import('pg');
@@ -173,6 +196,7 @@ export async function openDb(loc: StoreLocation): Promise<Db> {
     reader,
     close: async () => {
       if (optimizeTimer) clearInterval(optimizeTimer);
+      if (walTimer) clearInterval(walTimer);
       await reader?.destroy();
       return kysely.destroy();
     },

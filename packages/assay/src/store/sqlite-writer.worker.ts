@@ -17,6 +17,7 @@ db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
 db.pragma('busy_timeout = 5000');
 db.pragma('wal_autocheckpoint = 0');
+db.pragma(`journal_size_limit = ${32 * 1024 * 1024}`); // store/db.ts WAL_SIZE_LIMIT_BYTES: the WAL shrinks back after checkpoints
 
 /** Checkpoint after this long without a batch, or at once after this many rows since the last one. */
 const CHECKPOINT_IDLE_MS = 10;
