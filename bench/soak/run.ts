@@ -5,16 +5,19 @@
  * RSS and CPU, requests, errors and latency per kind; at the end the RSS growth after warm-up,
  * the errors, and whether every accepted call's trace can be read back. See docs/benchmarks.md (Soak).
  *
- *   npm run bench:soak [-- --minutes 30] [--rate 20] [--store=sqlite|postgres] [--write | --no-write]
+ *   npm run bench:soak [-- --minutes 30] [--rate 20] [--store=sqlite|postgres] [--write | --no-write] [--profile]
+ *   --profile: Assay under node --cpu-prof; top self-time functions per thread after warm-up, printed
  *   env: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/test), BENCH_ASSAY_ENTRY=src|dist,
  *        BENCH_DATA_DIR (see bench/gateway)
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onExit, startAssay } from '../gateway/procs.js';
+import { summarizeProfile } from '../gateway/profile.js';
 import { dropSchema, type BenchStore } from '../ingest/store.js';
 import { cpuMs, rssMb } from './proc.js';
 import { growth, markdown, newMinute, writeResults, type Results } from './report.js';
@@ -30,6 +33,7 @@ function arg(name: string): string | undefined {
 const MINUTES = Number(arg('minutes') ?? 30);
 const RATE = Number(arg('rate') ?? 20);
 const STORE = (arg('store') ?? 'sqlite') as BenchStore['kind'];
+const PROFILE = argv.includes('--profile');
 const WRITE_DOC = argv.includes('--no-write') ? false : argv.includes('--write') || MINUTES >= 30;
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const WARMUP_MIN = MINUTES >= 10 ? 5 : MINUTES / 2;
@@ -186,6 +190,13 @@ async function checkTraces(url: string, traffic: Traffic, written: Written[]): P
   return { checked: written.length, missing, missingSamples, gatewayObservations, health: await health(url) };
 }
 
+/** One summary per thread's .cpuprofile (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile), samples after warm-up only. */
+function printProfiles(dir: string, sinceUs: number): void {
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.cpuprofile'))) {
+    log(`\nAssay CPU profile ${join(dir, f)} (after minute ${WARMUP_MIN}, self time):\n${summarizeProfile(join(dir, f), 25, sinceUs)}`);
+  }
+}
+
 function machine(): string {
   const model = (cpus()[0]?.model ?? 'unknown CPU').trim().replace(/\s+/g, ' ');
   return `${cpus().length} cores (${model}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}`;
@@ -195,8 +206,10 @@ async function main(): Promise<void> {
   const store: BenchStore | null = STORE === 'postgres' ? { kind: 'postgres', url: `${PG_URL}?schema=bench_soak_${randomBytes(4).toString('hex')}` } : null;
   if (store) onExit(() => void dropSchema(store));
   const upstream = await startUpstream();
+  const profDir = PROFILE ? mkdtempSync(join(tmpdir(), 'assay-soak-prof-')) : undefined;
   const assay = await startAssay(ROOT, upstream, {
     storeBodies: true,
+    cpuProfDir: profDir,
     databaseUrl: store?.url,
     config: {
       routes: [
@@ -210,12 +223,14 @@ async function main(): Promise<void> {
   const rec = new Recorder();
   const date = new Date();
   const t0 = performance.timeOrigin + performance.now();
+  const warmedUs = Number(process.hrtime.bigint() / 1000n) + WARMUP_MIN * 60e6;
   const { shed, unfinished, rss } = await drive(traffic, rec, assay.proc.pid!, t0);
   log(`traffic done; reading back ${rec.written.length} traces…`);
   const traces = await checkTraces(assay.url, traffic, rec.written);
   await traffic.close();
   await assay.stop(15_000);
   if (store) await dropSchema(store);
+  if (profDir) printProfiles(profDir, warmedUs);
 
   const results: Results = {
     meta: {
