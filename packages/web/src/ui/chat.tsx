@@ -8,6 +8,7 @@
  *   <ChatView messages={msgs} />
  */
 import './chat.css';
+import { mediaLink } from './media-url';
 
 export type ChatPart =
   | { kind: 'text'; text: string }
@@ -106,7 +107,7 @@ function blockParts(b: unknown): ChatPart[] {
       ];
     case 'image_url': {
       const u = isObj(b.image_url) ? str(b.image_url.url) : str(b.image_url);
-      return [{ kind: 'media', label: 'image', url: u }];
+      return [{ kind: 'media', label: 'image', url: mediaLink(u) }];
     }
     case 'image':
     case 'input_image':
@@ -116,7 +117,7 @@ function blockParts(b: unknown): ChatPart[] {
     case 'blob':
     case 'uri': {
       const u = str(b.uri) ?? str(b.url) ?? str(b.image_url);
-      return [{ kind: 'media', label: str(b.modality) ?? str(b.mime_type) ?? type, url: u && !u.startsWith('data:') ? u : undefined }];
+      return [{ kind: 'media', label: str(b.modality) ?? str(b.mime_type) ?? type, url: mediaLink(u) }];
     }
   }
   if (type === undefined && typeof b.text === 'string') return [textPart(b.text)];
