@@ -260,7 +260,7 @@ async function assemble(opts: ServerOptions, opened: (() => unknown)[]): Promise
       [
         limitsLayer(limiter, limitedKey),
         budgetLayer(budgets),
-        promptLayer({ prompts, registry, keys }),
+        promptLayer({ prompts, registry }),
         verifyLayer({ registry, direct: router.chat, sandbox, embedFor: grading.embedFor, embed: grading.defaultEmbeddingModel ? grading.embedFor(grading.defaultEmbeddingModel) : undefined, storeBodies: config.tracing.store_bodies }),
         toolLoopLayer({ registry, resolver: tools, storeBodies: config.tracing.store_bodies, log, keys }),
       ],
