@@ -31,7 +31,7 @@ export class BudgetsRepo {
   /**
    * What each subject has used since `from`: gateway calls (root generations and embeddings) summed
    * by key, user or tag. Ingested rows (OTLP, Langfuse) never count, so no ingest can forge spend;
-   * rows from before migration 015 (origin null) count as before. Read once per budget when counters
+   * rows from before migration 014 (origin null) count as before. Read once per budget when counters
    * are seeded, never per request.
    */
   async usageSince(projectId: string, scope: Budget['scope'], metric: Budget['metric'], from: number): Promise<Map<string, number>> {

@@ -26,7 +26,7 @@ export type ObservationJsonField = 'tags' | 'usage' | 'cost_details' | 'input' |
 export type ObservationsTable = Omit<Observation, ObservationJsonField | 'type' | 'status' | 'origin'> & {
   type: string;
   status: string;
-  /** gateway or ingest (migration 015); null for rows written before it. */
+  /** gateway or ingest (migration 014); null for rows written before it. */
   origin: string | null;
 } & Record<ObservationJsonField, JsonColumn>;
 

@@ -7,7 +7,7 @@ const ingest = { projectId: 'p', keyId: 'key_i' };
 test('observations: a key changes only the rows it ingested; gateway rows and older rows of other keys are refused; admin may', () => {
   const row = (origin: 'gateway' | 'ingest' | null, key_id: string | null) => ({ id: 'o', trace_id: 't', origin, key_id });
   assert.equal(observationRefusal(row('ingest', 'key_i'), ingest), null);
-  assert.equal(observationRefusal(row(null, 'key_i'), ingest), null, 'a row from before migration 015 that this key wrote');
+  assert.equal(observationRefusal(row(null, 'key_i'), ingest), null, 'a row from before migration 014 that this key wrote');
   assert.match(observationRefusal(row('gateway', 'key_i'), ingest) ?? '', /written by the gateway/, 'even a gateway call the same key made');
   assert.match(observationRefusal(row('ingest', 'key_x'), ingest) ?? '', /written by another key/);
   assert.match(observationRefusal(row(null, 'key_m'), ingest) ?? '', /another key/);

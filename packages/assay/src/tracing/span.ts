@@ -35,7 +35,7 @@ export interface Observation {
   route: string | null;
   provider: string | null;
   key_id: string | null;
-  /** Who wrote the row: the gateway (a /v1 call) or ingest (OTLP, Langfuse); null before migration 015. */
+  /** Who wrote the row: the gateway (a /v1 call) or ingest (OTLP, Langfuse); null before migration 014. */
   origin: 'gateway' | 'ingest' | null;
   user_id: string | null;
   session_id: string | null;

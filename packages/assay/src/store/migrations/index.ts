@@ -16,7 +16,7 @@ import * as m010 from './010_feedback.js';
 import * as m011 from './011_annotation.js';
 import * as m012 from './012_key_policy.js';
 import * as m013 from './013_trace_dead_letters.js';
-import * as m015 from './015_observation_origin.js';
+import * as m014 from './014_observation_origin.js';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -48,7 +48,7 @@ const modules: Record<string, MigrationModule> = {
   '011_annotation': m011,
   '012_key_policy': m012,
   '013_trace_dead_letters': m013,
-  '015_observation_origin': m015,
+  '014_observation_origin': m014,
 };
 
 export async function migrate(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> {
