@@ -11,7 +11,7 @@ import { AlertService } from './alerts/service.js';
 import type { AssayConfig } from './config/schema.js';
 import { budgetEmbeddings, budgetLayer } from './budgets/layer.js';
 import { MemoryCounters, RedisCounters } from './budgets/counters.js';
-import { cachedKeyOf, createLimiter, limitsEmbeddings, limitsLayer } from './limits/index.js';
+import { createLimiter, limitsEmbeddings, limitsLayer } from './limits/index.js';
 import { notifyBudget } from './budgets/notify.js';
 import { BudgetService } from './budgets/service.js';
 import { DatasetService } from './datasets/service.js';
@@ -149,7 +149,6 @@ async function assemble(opts: ServerOptions, opened: (() => unknown)[]): Promise
   opened.push(() => counters.close());
   const limiter = createLimiter(config, log);
   opened.push(() => limiter.close());
-  const limitedKey = cachedKeyOf((id) => keys.active(id));
   const budgets = new BudgetService({
     repo: store.budgets,
     counters,
@@ -179,7 +178,7 @@ async function assemble(opts: ServerOptions, opened: (() => unknown)[]): Promise
   opened.push(() => Promise.allSettled([...providers.values()].map((p) => p.close())));
   const registry = new ModelRegistry(providers, config.routes, config.router);
   const router = createRouter({ registry, defaults: config.router, maxStreamMs: config.limits.max_stream_ms });
-  const embeddings = limitsEmbeddings(limiter, limitedKey, budgetEmbeddings(budgets, router.embeddings));
+  const embeddings = limitsEmbeddings(limiter, budgetEmbeddings(budgets, router.embeddings));
   // Not awaited: if the index cannot open (e.g. sqlite-vec fails to load), the gateway still starts and /api/kb answers 503 with the reason.
   const knowledge = new KnowledgeService({
     index: openKnowledgeIndex(store.db),
@@ -258,11 +257,11 @@ async function assemble(opts: ServerOptions, opened: (() => unknown)[]): Promise
     tools: { mcp, http: httpTools },
     chat: compose(
       [
-        limitsLayer(limiter, limitedKey),
+        limitsLayer(limiter),
         budgetLayer(budgets),
         promptLayer({ prompts, registry }),
         verifyLayer({ registry, direct: router.chat, sandbox, embedFor: grading.embedFor, embed: grading.defaultEmbeddingModel ? grading.embedFor(grading.defaultEmbeddingModel) : undefined, storeBodies: config.tracing.store_bodies }),
-        toolLoopLayer({ registry, resolver: tools, storeBodies: config.tracing.store_bodies, log, keys }),
+        toolLoopLayer({ registry, resolver: tools, storeBodies: config.tracing.store_bodies, log }),
       ],
       router.chat,
     ),

@@ -13,7 +13,7 @@ test('patterns: exact names and trailing *; null allows all', () => {
 });
 
 test('checkModel: 403 model_not_allowed with the option as param; calls without a key are not limited', () => {
-  const key = { id: 'k', models: ['smart'], memoryNamespace: 'k' };
+  const key = { id: 'k', scopes: ['model'], policy: null, models: ['smart'], memoryNamespace: 'k' };
   assert.throws(
     () => checkModel({ key }, 'up/x', 'assay.verify.grader'),
     (e: unknown) => e instanceof AssayError && e.status === 403 && e.param === 'assay.verify.grader' && /asked for by assay\.verify\.grader/.test(e.message),

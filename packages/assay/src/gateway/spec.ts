@@ -3,6 +3,7 @@
  * and the Layer type that every pipeline stage (router, limits, cache, verification …) follows.
  */
 import type { z } from 'zod';
+import type { KeyPolicy } from '../keys/policy.js';
 import type { Span } from '../tracing/span.js';
 import type {
   ChatRequest,
@@ -11,9 +12,13 @@ import type {
   EmbeddingsResponse,
 } from './types.js';
 
-/** The calling key, as far as layers need it (gateway/allow.ts, memory namespaces). */
+/** The calling key, as far as layers need it: model allow-list, tool grants, rate limits, memory namespace. */
 export interface CallKey {
   readonly id: string;
+  /** Its scopes: an admin key is the operator (it may add any server-side tool, tools/authz.ts). */
+  readonly scopes: readonly string[];
+  /** Its own policy (keys/policy.ts): tools it may add, bound user, rate limits; null: none. */
+  readonly policy: KeyPolicy | null;
   /** The models it may call (patterns may end in *); null: any. Every model call of the request is checked. */
   readonly models: readonly string[] | null;
   /** Whose end users' memories the call reads and writes (keys/policy.ts `memory_namespace`, else the key id). */

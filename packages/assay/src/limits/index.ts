@@ -4,7 +4,7 @@ import { Limiter } from './limiter.js';
 import { MemoryLimitStore, RedisLimitStore } from './store.js';
 
 export { Limiter, type Admission, type LimitedKey } from './limiter.js';
-export { cachedKeyOf, limitHeaders, limitsEmbeddings, limitsLayer } from './layer.js';
+export { limitHeaders, limitsEmbeddings, limitsLayer } from './layer.js';
 
 /** A lease on a call in flight outlives the longest stream by this much before it expires on its own. */
 const LEASE_MARGIN_MS = 60_000;

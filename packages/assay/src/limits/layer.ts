@@ -6,7 +6,7 @@
  */
 import type { CallContext, ChatHandler, EmbeddingsHandler, Layer } from '../gateway/spec.js';
 import type { ChatCompletionChunk, ChatRequest, EmbeddingsRequest } from '../gateway/types.js';
-import type { Admission, LimitedKey, Limiter } from './limiter.js';
+import type { Admission, Limiter } from './limiter.js';
 
 const CHARS_PER_TOKEN = 4;
 
@@ -31,37 +31,17 @@ export function limitHeaders(ctx: CallContext): Record<string, string> {
   return admitted.get(ctx) ?? {};
 }
 
-type KeyOf = (keyId: string) => LimitedKey | null;
-
-/**
- * `keyOf` remembered for `ttlMs` per key id, so the request path does not scan every key on every
- * call; a changed policy takes effect within `ttlMs`.
- */
-export function cachedKeyOf(keyOf: KeyOf, ttlMs = 1000, now: () => number = Date.now): KeyOf {
-  const cache = new Map<string, { key: LimitedKey | null; until: number }>();
-  return (keyId) => {
-    const t = now();
-    const hit = cache.get(keyId);
-    if (hit && hit.until > t) return hit.key;
-    if (cache.size >= 10_000) cache.clear();
-    const key = keyOf(keyId);
-    cache.set(keyId, { key, until: t + ttlMs });
-    return key;
-  };
-}
-
-async function admit(limiter: Limiter, keyOf: KeyOf, ctx: CallContext, estimate: () => number): Promise<Admission | null> {
-  const key = ctx.key ? keyOf(ctx.key.id) : null; // Assay's own calls (no ctx.key) are not limited
-  if (!key) return null;
-  const adm = await limiter.admit(key, estimate);
+async function admit(limiter: Limiter, ctx: CallContext, estimate: () => number): Promise<Admission | null> {
+  if (!ctx.key) return null; // Assay's own calls (no ctx.key) are not limited
+  const adm = await limiter.admit(ctx.key, estimate);
   admitted.set(ctx, adm.headers);
   return adm;
 }
 
-export function limitsLayer(limiter: Limiter, keyOf: KeyOf): Layer {
+export function limitsLayer(limiter: Limiter): Layer {
   return (next: ChatHandler): ChatHandler =>
     async (req, ctx) => {
-      const adm = await admit(limiter, keyOf, ctx, () => chatTokenEstimate(req));
+      const adm = await admit(limiter, ctx, () => chatTokenEstimate(req));
       if (!adm) return next(req, ctx);
       let result;
       try {
@@ -79,9 +59,9 @@ export function limitsLayer(limiter: Limiter, keyOf: KeyOf): Layer {
     };
 }
 
-export function limitsEmbeddings(limiter: Limiter, keyOf: KeyOf, next: EmbeddingsHandler): EmbeddingsHandler {
+export function limitsEmbeddings(limiter: Limiter, next: EmbeddingsHandler): EmbeddingsHandler {
   return async (req, ctx) => {
-    const adm = await admit(limiter, keyOf, ctx, () => embeddingsTokenEstimate(req));
+    const adm = await admit(limiter, ctx, () => embeddingsTokenEstimate(req));
     if (!adm) return next(req, ctx);
     try {
       const res = await next(req, ctx);

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { AssayError } from '../errors.js';
 import type { CallContext } from '../gateway/spec.js';
 import type { ChatCompletionChunk, ChatRequest, ChatResult } from '../gateway/types.js';
-import { cachedKeyOf, limitsLayer } from './layer.js';
+import { limitsLayer } from './layer.js';
 import { duration, Limiter } from './limiter.js';
 import { gcra, MemoryLimitStore, RedisLimitStore, type LimitStore } from './store.js';
 
@@ -162,19 +162,6 @@ test('Redis store: two instances share one bucket and one set of leases', { skip
   }
 });
 
-test('key lookups are remembered for a second: a changed policy takes effect after that', () => {
-  const t = clock();
-  let policy = { rate_limits: { requests_per_minute: 1 } };
-  let lookups = 0;
-  const keyOf = cachedKeyOf((id) => (lookups++, { id, policy }), 1000, t.now);
-  assert.equal(keyOf('k')?.policy?.rate_limits?.requests_per_minute, 1);
-  policy = { rate_limits: { requests_per_minute: 5 } };
-  assert.equal(keyOf('k')?.policy?.rate_limits?.requests_per_minute, 1);
-  assert.equal(lookups, 1);
-  t.advance(1000);
-  assert.equal(keyOf('k')?.policy?.rate_limits?.requests_per_minute, 5);
-});
-
 async function* chunks(usage: number): AsyncGenerator<ChatCompletionChunk> {
   yield { id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: null }] } as ChatCompletionChunk;
   yield { id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [], usage: { prompt_tokens: usage - 1, completion_tokens: 1, total_tokens: usage } } as ChatCompletionChunk;
@@ -182,9 +169,8 @@ async function* chunks(usage: number): AsyncGenerator<ChatCompletionChunk> {
 
 test('the layer: a stream holds its lease until it ends or is given up unread, and is charged its real usage', async () => {
   const l = limiter(new MemoryLimitStore(), { max_in_flight: 1, tokens_per_minute: 1000 });
-  const key = { id: 'k', policy: null };
-  const handler = limitsLayer(l, () => key)(async (): Promise<ChatResult> => ({ kind: 'stream', chunks: chunks(50) }));
-  const ctx = { key: { id: 'k', models: null, memoryNamespace: 'k' } } as unknown as CallContext;
+  const handler = limitsLayer(l)(async (): Promise<ChatResult> => ({ kind: 'stream', chunks: chunks(50) }));
+  const ctx = { key: { id: 'k', scopes: ['model'], policy: null, models: null, memoryNamespace: 'k' } } as unknown as CallContext;
   const req = { model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 400 } as ChatRequest;
   const first = await handler(req, ctx);
   assert.equal(first.headers?.['x-ratelimit-limit-tokens'], '1000');

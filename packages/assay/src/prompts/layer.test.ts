@@ -39,7 +39,7 @@ describe('prompt layer', () => {
   const ctx = (keyId: string | null = null): CallContext => {
     const span = new Span({ record: (o) => recorded.push(o) }, emptyObservation({ trace_id: 't', type: 'generation', name: 'chat.completions' }));
     const key = keyId ? keys.get(keyId) : undefined;
-    const callKey = key ? { key: { id: key.id, models: key.models, memoryNamespace: key.id } } : {};
+    const callKey = key ? { key: { id: key.id, scopes: key.scopes, policy: key.policy, models: key.models, memoryNamespace: key.id } } : {};
     return { traceId: 't', signal: new AbortController().signal, keyId, userId: null, sessionId: null, tags: [], metadata: {}, span, ...callKey };
   };
   const call = async (req: Partial<ChatRequest>, c = ctx()) => {

@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { AssayError, badRequest } from '../errors.js';
 import { listAllows, type KeyTools } from '../keys/policy.js';
 import { DEFAULT_LIMITS } from '../sandbox/index.js';
-import type { ApiKeyRecord } from '../store/keys.js';
+import type { CallKey } from '../gateway/spec.js';
 import { DEFAULT_RETRIEVE_K, toolLoopSchema, type McpSpec, type RetrieveSpec, type RunCodeSpec, type ToolLoopOptions, type ToolSpec } from './spec.js';
 
 /** What a key may do with tools beyond its route. */
@@ -20,7 +20,7 @@ export interface ToolGrant {
   tools: KeyTools | undefined;
 }
 
-export function grantOf(key: Pick<ApiKeyRecord, 'scopes' | 'policy'> | null): ToolGrant {
+export function grantOf(key: Pick<CallKey, 'scopes' | 'policy'> | null): ToolGrant {
   return { admin: !!key?.scopes.includes('admin'), tools: key?.policy?.tools };
 }
 

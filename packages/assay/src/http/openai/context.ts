@@ -79,7 +79,9 @@ export function callUser(c: Context, key: ApiKeyRecord, body: { user?: unknown }
 }
 
 /** What the layers know of the calling key. */
-export const callKeyOf = (key: ApiKeyRecord): CallKey => ({ id: key.id, models: key.models, memoryNamespace: memoryNamespaceOf(key) });
+export const callKeyOf = (key: ApiKeyRecord): CallKey => ({
+  id: key.id, scopes: key.scopes, policy: key.policy, models: key.models, memoryNamespace: memoryNamespaceOf(key),
+});
 
 export function createCall(
   c: Context,

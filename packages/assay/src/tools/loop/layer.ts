@@ -24,8 +24,6 @@ export interface ToolLoopDeps {
   storeBodies: boolean;
   pending?: PendingExchanges;
   log?: (msg: string) => void;
-  /** The active key of a call by id (KeyService.active): its scopes and policy decide which tools a request may add. */
-  keys: { active(id: string): ToolKey | null };
 }
 
 type ToolKey = Parameters<typeof grantOf>[0];
@@ -67,7 +65,7 @@ export function toolLoopLayer(deps: ToolLoopDeps): Layer {
   const pending = deps.pending ?? new PendingExchanges();
   return (next: ChatHandler): ChatHandler =>
     async (req, ctx) => {
-      const plan = loopPlan(req, deps.registry, ctx.keyId ? deps.keys.active(ctx.keyId) : null);
+      const plan = loopPlan(req, deps.registry, ctx.key ?? null);
       if (!plan) return next(req, ctx);
       if ((req.n ?? 1) !== 1) throw badRequest('n must be 1 when server-side tools run (each choice would need its own tool loop)', 'n');
       const resolved = await deps.resolver.resolve(plan.specs, {
