@@ -1,9 +1,12 @@
 /**
  * Sessions (conversations): traces sharing a session id. The list groups observations by session,
- * newest activity first, with trace counts and the cost and tokens of their model calls.
+ * newest activity first, with trace counts and the cost and tokens of their model calls. The
+ * grouping reads every observation of the window, so it runs on the reader (db.ts `read`: off the
+ * event loop on SQLite, time-limited everywhere) like the trace list.
  */
-import { sql } from 'kysely';
-import type { Db } from './db.js';
+import { sql, type Kysely } from 'kysely';
+import { read, type Db } from './db.js';
+import type { Database } from './schema.js';
 import { decodeCursor, encodeCursor, type Page } from './observations.js';
 
 export interface SessionSummary {
@@ -24,9 +27,13 @@ export interface SessionFilter {
   to?: number;
 }
 
-export async function listSessions(db: Db, f: SessionFilter, limit: number, cursor?: string | null): Promise<Page<SessionSummary>> {
+export function listSessions(db: Db, f: SessionFilter, limit: number, cursor?: string | null): Promise<Page<SessionSummary>> {
+  return read(db, (reader) => querySessions(reader, f, limit, cursor));
+}
+
+async function querySessions(db: Kysely<Database>, f: SessionFilter, limit: number, cursor?: string | null): Promise<Page<SessionSummary>> {
   const calls = sql`type in ('generation', 'embedding')`;
-  let q = db.kysely
+  let q = db
     .selectFrom('observations')
     .select([
       'session_id',
