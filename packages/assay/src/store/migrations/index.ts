@@ -51,7 +51,28 @@ const modules: Record<string, MigrationModule> = {
   '014_observation_origin': m014,
 };
 
+/**
+ * Kysely's migrator lists the tables of every schema in the database (`has_schema_privilege` on
+ * each name); a schema another process drops at that moment fails the listing with "schema … does
+ * not exist" although ours is fine (seen when test runs drop their schemas side by side). Such a
+ * failure is retried a few times; any other failure stops the start.
+ */
+const CONCURRENT_DROP = /schema "([^"]+)" does not exist/;
+const MIGRATE_ATTEMPTS = 4;
+
 export async function migrate(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> {
+  const schema = await currentSchema(db, ctx);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateOnce(db, ctx, schema);
+    } catch (err) {
+      const dropped = CONCURRENT_DROP.exec((err as Error).message)?.[1];
+      if (ctx.dialect !== 'postgres' || !dropped || dropped === schema || attempt >= MIGRATE_ATTEMPTS) throw err;
+    }
+  }
+}
+
+async function migrateOnce(db: Kysely<unknown>, ctx: MigrationContext, schema: string | undefined): Promise<void> {
   const migrations: Record<string, Migration> = {};
   for (const [name, mod] of Object.entries(modules)) migrations[name] = { up: (d) => mod.up(d, ctx) };
   const migrator = new Migrator({
@@ -59,7 +80,7 @@ export async function migrate(db: Kysely<unknown>, ctx: MigrationContext): Promi
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'assay_migrations',
     migrationLockTableName: 'assay_migrations_lock',
-    migrationTableSchema: await currentSchema(db, ctx),
+    migrationTableSchema: schema,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
