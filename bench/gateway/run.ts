@@ -6,9 +6,9 @@
  *   env: BENCH_ROUNDS, BENCH_SECONDS, BENCH_STREAM_GAP_MS, BENCH_STORE_BODIES=0, BENCH_ASSAY_ENTRY=src|dist,
  *        BENCH_PORTKEY_FIX=0, BENCH_PROFILE_DIR (keep the .cpuprofile there)
  */
-import { readFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpuMs as procCpuMs } from '../soak/proc.js';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
-import { execSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closePools, once, probePool, requestBody, runLoad, unknownFieldPassed, waitReady, type PathName, type RunResult, type Target } from './load.js';
@@ -50,23 +50,8 @@ setTimeout(() => {
   process.exit(1);
 }, budgetMs).unref();
 
-let clkTck = 100;
-try {
-  clkTck = Number(execSync('getconf CLK_TCK', { encoding: 'utf8' }).trim()) || 100;
-} catch {
-  /* default */
-}
-/** CPU time (ms) used so far by a process, from /proc; NaN where unavailable. */
-function cpuMs(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / clkTck;
-  } catch {
-    return NaN;
-  }
-}
+/** CPU time (ms) used so far by a process (bench/soak/proc.ts); NaN where unavailable. */
+const cpuMs = (pid: number | undefined): number => (pid ? procCpuMs(pid) : NaN);
 
 function machine(): string {
   let model = cpus()[0]?.model?.trim() ?? 'unknown CPU';
