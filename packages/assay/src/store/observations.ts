@@ -99,16 +99,8 @@ export class ObservationsRepo {
     const out: Observation[] = [];
     for (let i = 0; i < refs.length; i += INSERT_CHUNK) {
       const part = refs.slice(i, i + INSERT_CHUNK);
-      // Two IN lists use the (trace_id, id) key; an OR of 200 pairs scanned (0.7 s for 500 refs on SQLite).
-      const wanted = new Set(part.map((r) => `${r.trace_id}\u0000${r.id}`));
-      const rows = await this.db.kysely
-        .selectFrom('observations')
-        .selectAll()
-        .where('project_id', '=', projectId)
-        .where('trace_id', 'in', [...new Set(part.map((r) => r.trace_id))])
-        .where('id', 'in', [...new Set(part.map((r) => r.id))])
-        .execute();
-      out.push(...rows.filter((r) => wanted.has(`${r.trace_id}\u0000${r.id}`)).map((r) => this.decode(r)));
+      const rows = await this.byKeys(part).selectAll().execute();
+      out.push(...rows.filter(matching(projectId, part)).map((r) => this.decode(r)));
     }
     return out;
   }
@@ -118,17 +110,23 @@ export class ObservationsRepo {
     const out: Pick<Observation, 'trace_id' | 'id' | 'key_id' | 'origin'>[] = [];
     for (let i = 0; i < refs.length; i += 500) {
       const part = refs.slice(i, i + 500);
-      const wanted = new Set(part.map((r) => `${r.trace_id}\u0000${r.id}`));
-      const rows = await this.db.kysely
-        .selectFrom('observations')
-        .select(['trace_id', 'id', 'key_id', 'origin'])
-        .where('project_id', '=', projectId)
-        .where('trace_id', 'in', [...new Set(part.map((r) => r.trace_id))])
-        .where('id', 'in', [...new Set(part.map((r) => r.id))])
-        .execute();
-      for (const r of rows) if (wanted.has(`${r.trace_id}\u0000${r.id}`)) out.push({ ...r, origin: r.origin as Observation['origin'] });
+      const rows = await this.byKeys(part).select(['trace_id', 'id', 'key_id', 'origin', 'project_id']).execute();
+      for (const { project_id: _, ...r } of rows.filter(matching(projectId, part))) out.push({ ...r, origin: r.origin as Observation['origin'] });
     }
     return out;
+  }
+
+  /**
+   * Rows with any of these trace ids and any of these ids: two IN lists on the (trace_id, id) key
+   * (an OR of pairs scanned: 0.7 s for 500 refs). The project is checked by `matching`, not in SQL:
+   * with `project_id = ?` SQLite chose the (project_id, type, start_time) index and read every row
+   * of the project, so each Langfuse batch got slower as the store grew (soak: 8 → 155 ms in 30 min).
+   */
+  private byKeys(refs: readonly { trace_id: string; id: string }[]) {
+    return this.db.kysely
+      .selectFrom('observations')
+      .where('trace_id', 'in', [...new Set(refs.map((r) => r.trace_id))])
+      .where('id', 'in', [...new Set(refs.map((r) => r.id))]);
   }
 
   private decode(r: Record<string, unknown>): Observation {
@@ -155,4 +153,10 @@ export class ObservationsRepo {
       .execute();
     return rows.map((r) => this.decode(r));
   }
+}
+
+/** Whether a row fetched by `byKeys` is one of the wanted (trace, id) pairs of the project. */
+function matching(projectId: string, refs: readonly { trace_id: string; id: string }[]) {
+  const wanted = new Set(refs.map((r) => `${r.trace_id}\u0000${r.id}`));
+  return (r: { project_id: string; trace_id: string; id: string }) => r.project_id === projectId && wanted.has(`${r.trace_id}\u0000${r.id}`);
 }
