@@ -102,8 +102,7 @@ export function parseJson(text: string, opts: { maxDepth?: number | null } = {})
   return maxDepth === null ? value : checkJson(value, maxDepth);
 }
 
-type WellFormed = { isWellFormed(): boolean; toWellFormed(): string };
-const wellFormed = (s: string): string => ((s as unknown as WellFormed).isWellFormed() ? s : (s as unknown as WellFormed).toWellFormed());
+const wellFormed = (s: string): string => (s.isWellFormed() ? s : s.toWellFormed());
 
 /**
  * `value` checked in place: nested at most `maxDepth` levels (else a 400 naming the path), lone

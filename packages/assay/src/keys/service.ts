@@ -5,7 +5,6 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { badRequest, forbidden, notFound, unauthorized } from '../errors.js';
-import { modelAllowed } from '../gateway/allow.js';
 import type { ApiKeyRecord, KeysRepo } from '../store/keys.js';
 import type { KeyPolicy } from './policy.js';
 
@@ -184,9 +183,4 @@ export function requireScope(key: ApiKeyRecord | null, scope: Scope): ApiKeyReco
   if (!key) throw unauthorized('Missing or invalid API key: send "Authorization: Bearer <Assay key>"');
   if (!hasScope(key, scope)) throw forbidden(`This key lacks the "${scope}" scope (${SCOPE_HELP[scope]}); its scopes: ${key.scopes.join(', ')}`);
   return key;
-}
-
-/** Whether a key may call a model name; patterns may end in * (e.g. "upstream/*"). */
-export function keyAllowsModel(key: ApiKeyRecord, model: string): boolean {
-  return modelAllowed(key.models, model);
 }

@@ -9,13 +9,6 @@
 import type { Score } from '../store/scores.js';
 import type { Observation } from './span.js';
 
-declare global {
-  interface String {
-    isWellFormed(): boolean;
-    toWellFormed(): string;
-  }
-}
-
 export interface SanitizeLimits {
   /** Objects and arrays nested deeper than this are replaced by a marker string. */
   maxDepth: number;

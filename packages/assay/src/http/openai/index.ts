@@ -1,6 +1,6 @@
 /** The OpenAI-compatible model API under /v1. */
 import { Hono } from 'hono';
-import { keyAllowsModel } from '../../keys/service.js';
+import { modelAllowed } from '../../gateway/allow.js';
 import type { AppDeps } from '../deps.js';
 import { authenticate, type AuthVars } from '../auth.js';
 import { chatCompletions } from './chat.js';
@@ -17,7 +17,7 @@ export function openaiRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
     const created = Math.floor(deps.startedAt / 1000);
     const data = deps.registry
       .list()
-      .filter((m) => keyAllowsModel(c.var.key, m.id))
+      .filter((m) => modelAllowed(c.var.key.models, m.id))
       .map((m) => ({ id: m.id, object: 'model' as const, created, owned_by: m.owned_by }));
     return c.json({ object: 'list', data });
   });
@@ -25,7 +25,7 @@ export function openaiRoutes(deps: AppDeps): Hono<{ Variables: AuthVars }> {
   app.get('/models/:id{.+}', (c) => {
     const id = c.req.param('id');
     const m = deps.registry.list().find((x) => x.id === id);
-    if (!m || !keyAllowsModel(c.var.key, id)) {
+    if (!m || !modelAllowed(c.var.key.models, id)) {
       return c.json({ error: { message: `The model "${id}" does not exist or this key may not use it`, type: 'invalid_request_error', param: 'model', code: 'model_not_found' } }, 404);
     }
     return c.json({ id: m.id, object: 'model', created: Math.floor(deps.startedAt / 1000), owned_by: m.owned_by });
