@@ -97,6 +97,8 @@ describe('traces, trace detail and sessions', { skip: browserSkip }, () => {
     await d.page.getByLabel('Status', { exact: true }).selectOption('error');
     await d.page.waitForURL(/status=error/);
     await d.page.getByText('error 500').waitFor();
+    // "error 500" is in the unfiltered list too: wait until the filtered page has replaced it.
+    for (let i = 0; i < 100 && (await rows().count()) !== 1; i++) await d.page.waitForTimeout(50);
     assert.equal(await rows().count(), 1);
     assert.match((await rows().first().textContent()) ?? '', /up\/fail-500/);
 
